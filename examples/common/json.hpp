@@ -1,0 +1,75 @@
+// A minimal JSON writer for the examples and tests: enough to print what Node's JSON.stringify
+// prints for strings, numbers, arrays and objects of strings, byte for byte.
+#pragma once
+
+#include <corohttp/proto/headers.hpp>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace corohttp::examples {
+
+/// Appends `s` as a JSON string literal, escaping as JSON.stringify does.
+inline void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+/// A header_map as Node's JSON.stringify(message.headers) prints it.
+inline void append_json(std::string& out, const header_map& map) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& f : map) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_json_string(out, f.name);
+    out.push_back(':');
+    if (f.is_array) {
+      out.push_back('[');
+      for (std::size_t i = 0; i < f.values.size(); ++i) {
+        if (i) out.push_back(',');
+        append_json_string(out, f.values[i]);
+      }
+      out.push_back(']');
+    } else {
+      append_json_string(out, f.value());
+    }
+  }
+  out.push_back('}');
+}
+
+/// Node's rawHeaders array.
+inline void append_json_raw(std::string& out, const header_list& list) {
+  out.push_back('[');
+  bool first = true;
+  for (header_field f : list) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_json_string(out, f.name);
+    out.push_back(',');
+    append_json_string(out, f.value);
+  }
+  out.push_back(']');
+}
+
+}  // namespace corohttp::examples

@@ -1,0 +1,90 @@
+// Character classes and case folding for HTTP/1.1 (RFC 9110 §5.6.2, RFC 9112).
+// Table-driven so that the parser's hot loops are one load and one test per byte.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace corohttp::ascii {
+
+namespace detail {
+template <class Pred>
+constexpr std::array<bool, 256> make_table(Pred pred) {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = pred(static_cast<unsigned char>(c));
+  return t;
+}
+constexpr bool is_tchar_impl(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  for (char s : std::string_view("!#$%&'*+-.^_`|~"))
+    if (c == static_cast<unsigned char>(s)) return true;
+  return false;
+}
+}  // namespace detail
+
+/// tchar: the characters of a token (method, header name, transfer coding).
+inline constexpr std::array<bool, 256> token_table = detail::make_table(detail::is_tchar_impl);
+
+/// field-vchar / SP / HTAB / obs-text: what a header value may hold (no CTL, no DEL).
+inline constexpr std::array<bool, 256> value_table = detail::make_table([](unsigned char c) {
+  return c == '\t' || (c >= 0x20 && c != 0x7f);
+});
+
+/// What a request-target may hold in strict mode: visible ASCII, no space, no CTL, no DEL.
+inline constexpr std::array<bool, 256> target_table = detail::make_table([](unsigned char c) {
+  return c > 0x20 && c < 0x7f;
+});
+
+inline constexpr std::array<unsigned char, 256> lower_table = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] =
+        static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  return t;
+}();
+
+constexpr bool is_token_char(char c) noexcept { return token_table[static_cast<unsigned char>(c)]; }
+constexpr bool is_value_char(char c) noexcept { return value_table[static_cast<unsigned char>(c)]; }
+constexpr char to_lower(char c) noexcept {
+  return static_cast<char>(lower_table[static_cast<unsigned char>(c)]);
+}
+
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_token_char(c)) return false;
+  return true;
+}
+
+/// A header value we can put on the wire: no CR, LF, NUL or other CTL except HTAB.
+constexpr bool is_field_value(std::string_view s) noexcept {
+  for (char c : s)
+    if (!is_value_char(c)) return false;
+  return true;
+}
+
+/// ASCII case-insensitive equality; HTTP names are ASCII tokens.
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  return true;
+}
+
+inline std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = to_lower(c);
+  return out;
+}
+
+/// Trims SP and HTAB on both ends (RFC 9110 OWS).
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace corohttp::ascii
