@@ -1,0 +1,894 @@
+// Incremental, sans-IO HTTP/1.1 parser for requests and responses (RFC 9112), strict by default as
+// modern Node's llhttp is.
+//
+// The contract, in short:
+//  * The caller owns the bytes. Each call to parse() gets the unconsumed bytes, starting where the
+//    last step's `consumed` ended, with any new bytes appended; the parser never copies them.
+//  * Each call returns one step: `head` (the start line and headers are in head(), as views into the
+//    bytes of this call), `body` (a span of body data, de-chunked), `complete` (the message ended;
+//    trailers() holds the trailer fields), `need_more`, `upgrade` (the bytes from here on belong to
+//    another protocol and are left untouched) or `error` (error(), error_offset(), error_reason()).
+//  * The head (and a trailer section) must be contiguous: while it is incomplete the step consumes
+//    nothing of it and the caller presents it again, longer. Scanning resumes where it stopped, so
+//    feeding one byte at a time stays linear. Its size is bounded by max_header_size.
+//  * Views stay valid as long as the caller keeps those bytes where they are.
+//  * No allocation in steady state: internal vectors keep their capacity across messages.
+#pragma once
+
+#include <corohttp/proto/ascii.hpp>
+#include <corohttp/proto/error.hpp>
+#include <corohttp/proto/headers.hpp>
+#include <corohttp/proto/methods.hpp>
+#include <corohttp/proto/scan.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace corohttp {
+
+enum class message_type : std::uint8_t { request, response };
+
+/// How the body of a message is delimited (RFC 9112 §6.3).
+enum class body_framing : std::uint8_t {
+  none,     ///< no body (no Content-Length/Transfer-Encoding on a request; HEAD, 1xx, 204, 304)
+  length,   ///< Content-Length
+  chunked,  ///< Transfer-Encoding ending in chunked
+  eof,      ///< a response read until the connection closes
+};
+
+/// llhttp's lenient flags, for what Node's `insecureHTTPParser` relaxes. All off by default.
+enum lenient_flags : std::uint16_t {
+  lenient_none = 0,
+  lenient_headers = 1 << 0,               ///< invalid bytes in header values
+  lenient_chunked_length = 1 << 1,        ///< Content-Length together with Transfer-Encoding
+  lenient_keep_alive = 1 << 2,            ///< data after a message that closes the connection
+  lenient_transfer_encoding = 1 << 3,     ///< a request Transfer-Encoding not ending in chunked
+  lenient_version = 1 << 4,               ///< any single-digit HTTP version
+  lenient_data_after_close = 1 << 5,      ///< same relaxation as keep_alive, llhttp's newer name
+  lenient_optional_cr_before_lf = 1 << 6, ///< bare LF as a line end
+  lenient_spaces_after_chunk_size = 1 << 7,
+  lenient_optional_crlf_after_chunk = 1 << 8,
+  lenient_all = 0x1ff,
+};
+
+struct parser_options {
+  /// Bytes of start line + headers (and separately of a trailer section). Node: 16 KiB; → 431.
+  std::size_t max_header_size = 16 * 1024;
+  /// Fields reported per head; further fields are still checked (and still frame the message) but
+  /// not reported, as Node's `maxHeadersCount` truncates. 0 = no limit.
+  std::size_t max_headers_count = 2000;
+  /// Bytes of chunk extensions per chunk (Node: 16 KiB; → 413).
+  std::size_t max_chunk_extensions_size = 16 * 1024;
+  std::uint16_t lenient = lenient_none;
+};
+
+/// The start line and headers of one message, as views into the caller's bytes.
+struct message_head {
+  corohttp::method method = method::unknown;  ///< requests
+  std::string_view method_text;               ///< requests: the method as sent
+  std::string_view target;                    ///< requests: the request-target (Node's `url`)
+  int status = 0;                             ///< responses
+  std::string_view reason;                    ///< responses: the reason phrase ("" when absent)
+  int version_major = 1;
+  int version_minor = 1;
+  std::span<const header_field> headers;      ///< in arrival order, values trimmed of OWS
+  body_framing framing = body_framing::none;
+  std::uint64_t content_length = 0;           ///< with framing == length
+  bool has_content_length = false;
+  bool has_transfer_encoding = false;
+  bool keep_alive = true;                     ///< llhttp_should_keep_alive() for this message
+  bool upgrade = false;                       ///< the connection changes protocol after this message
+  bool expect_continue = false;               ///< `Expect: 100-continue`
+  bool connection_close = false;              ///< `Connection: close` token
+  bool connection_keep_alive = false;         ///< `Connection: keep-alive` token
+  bool connection_upgrade = false;            ///< `Connection: upgrade` token
+  bool has_upgrade_header = false;
+};
+
+class parser {
+ public:
+  enum class event : std::uint8_t { need_more, head, body, complete, upgrade, error };
+  struct step {
+    event what = event::need_more;
+    std::size_t consumed = 0;  ///< bytes of this call's input the caller may now drop
+    std::string_view body;     ///< with event::body
+  };
+
+  explicit parser(message_type type, parser_options options = {}) : type_(type), opt_(options) {
+    reset();
+  }
+
+  message_type type() const noexcept { return type_; }
+  const parser_options& options() const noexcept { return opt_; }
+  parser_options& options() noexcept { return opt_; }
+
+  /// Back to the start of a connection.
+  void reset() noexcept {
+    state_ = state::start;
+    ec_ = {};
+    reason_ = {};
+    error_offset_ = 0;
+    skip_body_ = false;
+    connect_response_ = false;
+    messages_ = 0;
+    new_message();
+  }
+
+  /// Responses only: the next final response answers a HEAD request (no body whatever its headers
+  /// say) or a CONNECT (a 2xx is the start of a tunnel). Informational responses before it keep
+  /// the setting.
+  void expect_response_to(corohttp::method m) noexcept {
+    skip_body_ = m == method::head;
+    connect_response_ = m == method::connect;
+  }
+
+  step parse(std::string_view data) noexcept;
+
+  /// The peer closed the connection. Completes a body read until EOF; an error mid-message.
+  step finish() noexcept;
+
+  const message_head& head() const noexcept { return head_; }
+  std::span<const header_field> trailers() const noexcept { return trailer_views_; }
+  /// Messages completed on this connection so far.
+  std::uint64_t messages() const noexcept { return messages_; }
+  /// True between a head and the end of its message.
+  bool in_body() const noexcept { return state_ >= state::body_length && state_ <= state::trailers; }
+  /// True when no message has started since the last one completed.
+  bool between_messages() const noexcept { return state_ == state::start && !started_; }
+
+  boost::system::error_code error() const noexcept { return ec_; }
+  /// llhttp's more specific reason, e.g. "Invalid header value char".
+  std::string_view error_reason() const noexcept { return reason_; }
+  /// Offset of the offending byte in the input of the call that failed.
+  std::size_t error_offset() const noexcept { return error_offset_; }
+
+ private:
+  enum class state : std::uint8_t {
+    start,          // before a message: skipping empty lines
+    head,           // in the start line or headers
+    body_length,
+    body_eof,
+    chunk_size,
+    chunk_ext,
+    chunk_size_lf,
+    chunk_data,
+    chunk_data_cr,
+    chunk_data_lf,
+    trailers,
+    closed,         // a message that closes the connection ended: only EOF may follow
+    upgraded,
+    failed,
+  };
+  // Where the resumable line scanner stands inside the head or trailer section.
+  enum class line : std::uint8_t {
+    method, target, req_version, resp_version, status, reason, start_cr,
+    field_start, name, ows, value, value_cr, end_cr,
+  };
+  enum class ext : std::uint8_t { before_name, name, before_value, value, quoted, quoted_escape, after_quoted };
+
+  struct span_off {
+    std::uint32_t off = 0, len = 0;
+  };
+  struct field_off {
+    span_off name, value;
+  };
+
+  void new_message() noexcept {
+    head_ = message_head{};
+    head_.keep_alive = true;
+    fields_.clear();
+    field_views_.clear();
+    trailer_views_.clear();
+    line_ = type_ == message_type::request ? line::method : line::resp_version;
+    pos_ = 0;
+    mark_ = 0;
+    name_ = {};
+    value_end_ = 0;
+    version_len_ = 0;
+    status_digits_ = 0;
+    started_ = false;
+    te_chunked_last_ = false;
+    te_invalid_ = false;
+    reset_pending_ = false;
+    remaining_ = 0;
+    ext_size_ = 0;
+  }
+
+  step fail(corohttp::error e, std::string_view reason, std::size_t offset) noexcept {
+    state_ = state::failed;
+    ec_ = e;
+    reason_ = reason;
+    error_offset_ = offset;
+    return {event::error, 0, {}};
+  }
+
+  bool lenient(std::uint16_t f) const noexcept { return (opt_.lenient & f) != 0; }
+
+  // --- head -------------------------------------------------------------------------------------
+  enum class scan_result : std::uint8_t { more, done, failed };
+  scan_result scan_lines(const char* base, std::size_t size, std::size_t origin) noexcept;
+  bool end_start_line(const char* base, std::size_t origin) noexcept;
+  bool end_field(const char* base, std::size_t origin, std::size_t at) noexcept;
+  bool end_head(const char* base, std::size_t origin) noexcept;
+  bool check_version(const char* v, std::size_t n) noexcept;
+  bool check_target(std::string_view t) const noexcept;
+  void set_error(corohttp::error e, std::string_view reason, std::size_t offset) noexcept {
+    ec_ = e;
+    reason_ = reason;
+    error_offset_ = offset;
+  }
+  step finish_message(std::size_t consumed) noexcept;
+
+  message_type type_;
+  parser_options opt_;
+  state state_ = state::start;
+  line line_ = line::method;
+  bool skip_body_ = false;
+  bool connect_response_ = false;
+  bool started_ = false;
+  bool in_trailers_ = false;
+  bool te_chunked_last_ = false;  // the last transfer coding so far is `chunked`
+  bool te_invalid_ = false;       // a coding after `chunked`, or an empty Transfer-Encoding
+  bool reset_pending_ = false;    // a message completed; the next parse() starts afresh
+  std::uint8_t version_len_ = 0;
+  std::uint8_t status_digits_ = 0;
+  ext ext_ = ext::before_name;
+
+  std::uint32_t pos_ = 0;        // next byte to scan, relative to the head (or trailer) start
+  std::uint32_t mark_ = 0;       // start of the current token
+  span_off method_{}, target_{}, reason_off_{};
+  span_off name_{};
+  std::uint32_t value_end_ = 0;  // end of the value without trailing OWS
+  std::uint64_t remaining_ = 0;  // body bytes left (length) or chunk bytes left
+  std::size_t ext_size_ = 0;
+  std::uint64_t messages_ = 0;
+
+  message_head head_;
+  std::vector<field_off> fields_;
+  std::vector<header_field> field_views_;
+  std::vector<header_field> trailer_views_;
+
+  boost::system::error_code ec_;
+  std::string_view reason_;
+  std::size_t error_offset_ = 0;
+};
+
+// ------------------------------------------------------------------------------------------------
+
+inline bool parser::check_version(const char* v, std::size_t n) noexcept {
+  // "HTTP/" DIGIT "." DIGIT, then a version llhttp knows: 0.9, 1.0, 1.1, 2.0.
+  if (n != 8 || std::memcmp(v, "HTTP/", 5) != 0 || v[6] != '.') {
+    set_error(corohttp::error::invalid_version, "Invalid HTTP version", 0);
+    return false;
+  }
+  if (v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9') {
+    set_error(corohttp::error::invalid_version, "Invalid HTTP version", 0);
+    return false;
+  }
+  int major = v[5] - '0', minor = v[7] - '0';
+  bool known = (major == 1 && minor <= 1) || (major == 0 && minor == 9) || (major == 2 && minor == 0);
+  if (!known && !lenient(lenient_version)) {
+    set_error(corohttp::error::invalid_version, "Invalid HTTP version", 0);
+    return false;
+  }
+  head_.version_major = major;
+  head_.version_minor = minor;
+  return true;
+}
+
+inline bool parser::check_target(std::string_view t) const noexcept {
+  if (t.empty()) return false;
+  if (head_.method == method::connect) {
+    // authority-form: host ":" port (RFC 9112 §3.2.3).
+    auto colon = t.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == t.size()) return false;
+    for (char c : t.substr(colon + 1))
+      if (c < '0' || c > '9') return false;
+    for (char c : t.substr(0, colon))
+      if (c == '/' || c == '?' || c == '#' || c == '@') return false;
+    return true;
+  }
+  if (t.front() == '/' || t == "*") return true;
+  // absolute-form: scheme ":" "//" ... (RFC 3986 §3.1)
+  std::size_t i = 0;
+  if (!((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z'))) return false;
+  while (i < t.size() && t[i] != ':') {
+    char c = t[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+              c == '-' || c == '.';
+    if (!ok) return false;
+    ++i;
+  }
+  return t.substr(i).starts_with("://") && t.size() > i + 3;
+}
+
+inline bool parser::end_start_line(const char* base, std::size_t origin) noexcept {
+  // Views are made again in end_head: the caller may present the head in another buffer by then.
+  if (type_ == message_type::request) {
+    head_.method = parse_method(std::string_view(base + method_.off, method_.len));
+    if (head_.method == method::unknown) {
+      set_error(corohttp::error::invalid_method, "Invalid method encountered", origin + method_.off);
+      return false;
+    }
+    if (!check_target(std::string_view(base + target_.off, target_.len))) {
+      set_error(corohttp::error::invalid_url, "Invalid URL", origin + target_.off);
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace detail {
+// Splits a comma list and calls f(token) for each element, trimmed of OWS (empty ones included).
+template <class F>
+inline void for_each_list_item(std::string_view v, F&& f) {
+  while (true) {
+    auto comma = v.find(',');
+    f(ascii::trim_ows(v.substr(0, comma)));
+    if (comma == std::string_view::npos) return;
+    v.remove_prefix(comma + 1);
+  }
+}
+}  // namespace detail
+
+inline bool parser::end_field(const char* base, std::size_t origin, std::size_t at) noexcept {
+  std::string_view name(base + name_.off, name_.len);
+  std::string_view value(base + mark_, value_end_ - mark_);
+  if (opt_.max_headers_count == 0 || fields_.size() < opt_.max_headers_count)
+    fields_.push_back({name_, {mark_, static_cast<std::uint32_t>(value.size())}});
+  if (in_trailers_) return true;  // trailers never frame the message
+
+  // Fields that frame the message or steer the connection.
+  switch (name.size()) {
+    case 14:
+      if (ascii::iequals(name, "content-length")) {
+        if (head_.has_content_length) {
+          set_error(corohttp::error::invalid_content_length, "Duplicate Content-Length", origin + at);
+          return false;
+        }
+        if (value.empty()) {
+          set_error(corohttp::error::invalid_content_length, "Empty Content-Length", origin + at);
+          return false;
+        }
+        std::uint64_t n = 0;
+        for (char c : value) {
+          if (c < '0' || c > '9') {
+            set_error(corohttp::error::invalid_content_length, "Invalid character in Content-Length", origin + at);
+            return false;
+          }
+          auto d = static_cast<std::uint64_t>(c - '0');
+          if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
+            set_error(corohttp::error::invalid_content_length, "Content-Length overflow", origin + at);
+            return false;
+          }
+          n = n * 10 + d;
+        }
+        head_.has_content_length = true;
+        head_.content_length = n;
+      }
+      break;
+    case 17:
+      if (ascii::iequals(name, "transfer-encoding")) {
+        head_.has_transfer_encoding = true;
+        if (value.empty()) te_invalid_ = true;
+        detail::for_each_list_item(value, [&](std::string_view coding) {
+          if (coding.empty()) return;  // empty list elements are allowed (RFC 9110 §5.6.1)
+          if (te_chunked_last_) te_invalid_ = true;  // nothing may follow chunked, not even chunked
+          te_chunked_last_ = ascii::iequals(coding, "chunked");
+        });
+      }
+      break;
+    case 16:
+      if (!ascii::iequals(name, "proxy-connection")) break;
+      [[fallthrough]];  // llhttp reads the non-standard Proxy-Connection as Connection
+    case 10:
+      if (name.size() == 16 || ascii::iequals(name, "connection")) {
+        detail::for_each_list_item(value, [&](std::string_view token) {
+          if (ascii::iequals(token, "close")) head_.connection_close = true;
+          else if (ascii::iequals(token, "keep-alive")) head_.connection_keep_alive = true;
+          else if (ascii::iequals(token, "upgrade")) head_.connection_upgrade = true;
+        });
+      }
+      break;
+    case 7:
+      if (ascii::iequals(name, "upgrade")) head_.has_upgrade_header = true;
+      break;
+    case 6:
+      if (ascii::iequals(name, "expect") && ascii::iequals(value, "100-continue")) head_.expect_continue = true;
+      break;
+    default: break;
+  }
+  return true;
+}
+
+inline bool parser::end_head(const char* base, std::size_t origin) noexcept {
+  if (type_ == message_type::request) {
+    head_.method_text = std::string_view(base + method_.off, method_.len);
+    head_.target = std::string_view(base + target_.off, target_.len);
+  } else {
+    head_.reason = std::string_view(base + reason_off_.off, reason_off_.len);
+  }
+  field_views_.clear();
+  for (const field_off& f : fields_)
+    field_views_.push_back({std::string_view(base + f.name.off, f.name.len),
+                            std::string_view(base + f.value.off, f.value.len)});
+  head_.headers = field_views_;
+
+  const bool request = type_ == message_type::request;
+  if (head_.has_transfer_encoding && head_.has_content_length && !lenient(lenient_chunked_length)) {
+    set_error(corohttp::error::unexpected_content_length, "Content-Length can't be present with Transfer-Encoding",
+              origin + pos_);
+    return false;
+  }
+  if (head_.has_transfer_encoding && request && (!te_chunked_last_ || te_invalid_) &&
+      !lenient(lenient_transfer_encoding)) {
+    set_error(corohttp::error::invalid_transfer_encoding, "Request has invalid `Transfer-Encoding`", origin + pos_);
+    return false;
+  }
+
+  // Upgrade: CONNECT, or Upgrade + Connection: upgrade (requests); 101 or a 2xx to CONNECT (responses).
+  if (request) {
+    head_.upgrade = head_.method == method::connect || (head_.has_upgrade_header && head_.connection_upgrade);
+  } else {
+    head_.upgrade = (head_.status == 101 && head_.has_upgrade_header) ||
+                    (connect_response_ && head_.status >= 200 && head_.status < 300);
+  }
+
+  // Framing (RFC 9112 §6.3).
+  bool no_body = false;
+  if (!request) {
+    no_body = skip_body_ || (head_.status >= 100 && head_.status < 200) || head_.status == 204 ||
+              head_.status == 304 || (connect_response_ && head_.status >= 200 && head_.status < 300);
+  } else if (head_.method == method::connect) {
+    no_body = true;
+  }
+  if (no_body) {
+    head_.framing = body_framing::none;
+  } else if (head_.has_transfer_encoding) {
+    // A response whose codings do not end in one chunked is read until the connection closes.
+    head_.framing = te_chunked_last_ && !te_invalid_ ? body_framing::chunked : body_framing::eof;
+  } else if (head_.has_content_length) {
+    head_.framing = head_.content_length ? body_framing::length : body_framing::none;
+  } else {
+    head_.framing = request ? body_framing::none : body_framing::eof;
+  }
+
+  // Keep-alive (llhttp_should_keep_alive).
+  bool http11 = head_.version_major > 0 && head_.version_minor > 0;
+  if (head_.version_major >= 2) http11 = true;
+  head_.keep_alive = http11 ? !head_.connection_close : head_.connection_keep_alive;
+  if (head_.framing == body_framing::eof && !request) head_.keep_alive = false;
+  return true;
+}
+
+// Scans start-line and field lines from pos_ over [base, base + size); `origin` is where base sits
+// in this call's input (for error offsets).
+inline parser::scan_result parser::scan_lines(const char* base, std::size_t size, std::size_t origin) noexcept {
+  const bool lf_only_ok = lenient(lenient_optional_cr_before_lf);
+  std::size_t i = pos_;
+  auto bad = [&](corohttp::error e, std::string_view why) {
+    set_error(e, why, origin + i);
+    return scan_result::failed;
+  };
+  while (i < size) {
+    const char c = base[i];
+    switch (line_) {
+      case line::method: {
+        std::size_t j = scan::token(base, i, size);
+        if (j == size) { i = j; continue; }
+        if (base[j] != ' ') { i = j; return bad(corohttp::error::invalid_method, "Invalid method encountered"); }
+        if (j == 0) { i = j; return bad(corohttp::error::invalid_method, "Invalid method encountered"); }
+        method_ = {0, static_cast<std::uint32_t>(j)};
+        if (std::string_view(base, j) == "PRI") { i = 0; return bad(corohttp::error::paused_h2_upgrade, "Pause on PRI/Upgrade"); }
+        i = j + 1;
+        mark_ = static_cast<std::uint32_t>(i);
+        line_ = line::target;
+        continue;
+      }
+      case line::target: {
+        std::size_t j = scan::target(base, i, size);
+        if (j == size) { i = j; continue; }
+        if (j == mark_) { i = j; return bad(corohttp::error::invalid_url, "Unexpected start char in url"); }
+        if (base[j] == '\r' || base[j] == '\n') {
+          // "GET /" CRLF: an HTTP/0.9 request line, as llhttp reads it.
+          target_ = {mark_, static_cast<std::uint32_t>(j - mark_)};
+          head_.version_major = 0;
+          head_.version_minor = 9;
+          i = j;
+          line_ = line::start_cr;
+          continue;
+        }
+        if (base[j] != ' ') { i = j; return bad(corohttp::error::invalid_url, "Invalid characters in url"); }
+        target_ = {mark_, static_cast<std::uint32_t>(j - mark_)};
+        i = j + 1;
+        mark_ = static_cast<std::uint32_t>(i);
+        line_ = line::req_version;
+        continue;
+      }
+      case line::req_version:
+      case line::resp_version: {
+        // Exactly "HTTP/" DIGIT "." DIGIT, checked byte by byte so a bad one fails early.
+        static constexpr char pattern[] = "HTTP/9.9";
+        std::size_t k = i - mark_;
+        bool end = line_ == line::req_version ? (c == '\r' || c == '\n') : c == ' ';
+        if (k == 8 && end) {
+          if (line_ == line::req_version) {
+            line_ = line::start_cr;
+            continue;  // the CR or LF is handled there
+          }
+          ++i;
+          mark_ = static_cast<std::uint32_t>(i);
+          line_ = line::status;
+          continue;
+        }
+        bool ok = k < 8 && (pattern[k] == '9' ? (c >= '0' && c <= '9') : c == pattern[k]);
+        if (!ok) {
+          if (k < 5) return bad(corohttp::error::invalid_constant, "Expected HTTP/");
+          return bad(corohttp::error::invalid_version, "Invalid HTTP version");
+        }
+        ++i;
+        if (k == 7 && !check_version(base + mark_, 8)) {  // refuse an unknown version before its line ends
+          error_offset_ = origin + mark_;
+          return scan_result::failed;
+        }
+        continue;
+      }
+      case line::status: {
+        if (status_digits_ < 3) {
+          if (c < '0' || c > '9') return bad(corohttp::error::invalid_status, "Invalid status code");
+          head_.status = head_.status * 10 + (c - '0');
+          ++status_digits_;
+          ++i;
+          continue;
+        }
+        if (c == ' ') {
+          ++i;
+          mark_ = static_cast<std::uint32_t>(i);
+          line_ = line::reason;
+          continue;
+        }
+        if (c == '\r' || c == '\n') {
+          reason_off_ = {static_cast<std::uint32_t>(i), 0};
+          line_ = line::start_cr;
+          continue;
+        }
+        return bad(corohttp::error::invalid_status, "Invalid response status");
+      }
+      case line::reason: {
+        std::size_t j = scan::value(base, i, size);
+        if (j == size) { i = j; continue; }
+        if (base[j] != '\r' && base[j] != '\n') { i = j; return bad(corohttp::error::invalid_status, "Invalid response status"); }
+        reason_off_ = {mark_, static_cast<std::uint32_t>(j - mark_)};
+        i = j;
+        line_ = line::start_cr;
+        continue;
+      }
+      case line::start_cr: {
+        // At the CR (or LF) that ends the start line.
+        if (c == '\r') {
+          if (i + 1 >= size) { pos_ = static_cast<std::uint32_t>(i); return scan_result::more; }
+          if (base[i + 1] != '\n') { ++i; return bad(corohttp::error::lf_expected, "Missing expected LF after start line"); }
+          i += 2;
+        } else if (c == '\n' && lf_only_ok) {
+          i += 1;
+        } else {
+          return bad(corohttp::error::cr_expected, "Missing expected CR after start line");
+        }
+        if (!end_start_line(base, origin)) { state_ = state::failed; return scan_result::failed; }
+        line_ = line::field_start;
+        continue;
+      }
+      case line::field_start: {
+        if (c == '\r') {
+          if (i + 1 >= size) { pos_ = static_cast<std::uint32_t>(i); return scan_result::more; }
+          if (base[i + 1] != '\n') { ++i; return bad(corohttp::error::lf_expected, "Missing expected LF after headers"); }
+          pos_ = static_cast<std::uint32_t>(i + 2);
+          return scan_result::done;
+        }
+        if (c == '\n') {
+          if (!lf_only_ok) return bad(corohttp::error::cr_expected, "Missing expected CR after headers");
+          pos_ = static_cast<std::uint32_t>(i + 1);
+          return scan_result::done;
+        }
+        if (c == ' ' || c == '\t') return bad(corohttp::error::unexpected_space, "Unexpected whitespace after header value");
+        mark_ = static_cast<std::uint32_t>(i);
+        line_ = line::name;
+        continue;
+      }
+      case line::name: {
+        std::size_t j = scan::token(base, i, size);
+        if (j == size) { i = j; continue; }
+        if (base[j] != ':') {
+          i = j;
+          if (base[j] == ' ' || base[j] == '\t')
+            return bad(corohttp::error::invalid_header_token, "Invalid header field char");
+          return bad(corohttp::error::invalid_header_token, "Invalid header token");
+        }
+        if (j == mark_) { i = j; return bad(corohttp::error::invalid_header_token, "Empty header name"); }
+        name_ = {mark_, static_cast<std::uint32_t>(j - mark_)};
+        i = j + 1;
+        line_ = line::ows;
+        continue;
+      }
+      case line::ows: {
+        if (c == ' ' || c == '\t') { ++i; continue; }
+        mark_ = static_cast<std::uint32_t>(i);
+        value_end_ = mark_;
+        line_ = line::value;
+        continue;
+      }
+      case line::value: {
+        std::size_t j = lenient(lenient_headers) ? scan::value_lenient(base, i, size) : scan::value(base, i, size);
+        // Trailing OWS is not part of the value; remember where the last other byte was.
+        for (std::size_t k = j; k > i; --k)
+          if (base[k - 1] != ' ' && base[k - 1] != '\t') { value_end_ = static_cast<std::uint32_t>(k); break; }
+        if (j == size) { i = j; continue; }
+        if (base[j] != '\r' && base[j] != '\n') { i = j; return bad(corohttp::error::invalid_header_token, "Invalid header value char"); }
+        i = j;
+        line_ = line::value_cr;
+        continue;
+      }
+      case line::value_cr: {
+        std::size_t at = i;
+        if (c == '\r') {
+          if (i + 1 >= size) { pos_ = static_cast<std::uint32_t>(i); return scan_result::more; }
+          if (base[i + 1] != '\n') { ++i; return bad(corohttp::error::lf_expected, "Missing expected LF after header value"); }
+          i += 2;
+        } else if (lf_only_ok) {
+          i += 1;
+        } else {
+          return bad(corohttp::error::cr_expected, "Missing expected CR after header value");
+        }
+        if (i < size && (base[i] == ' ' || base[i] == '\t'))
+          return bad(corohttp::error::invalid_header_token, "Unexpected whitespace after header value");  // obs-fold
+        if (!end_field(base, origin, at)) { state_ = state::failed; return scan_result::failed; }
+        line_ = line::field_start;
+        continue;
+      }
+      default: return bad(corohttp::error::ok, "internal");
+    }
+  }
+  pos_ = static_cast<std::uint32_t>(i);
+  return scan_result::more;
+}
+
+inline parser::step parser::finish_message(std::size_t consumed) noexcept {
+  ++messages_;
+  const bool upgrade = head_.upgrade;
+  const bool keep_alive = head_.keep_alive;
+  const bool informational = type_ == message_type::response && head_.status >= 100 && head_.status < 200 && !upgrade;
+  if (!informational) {
+    skip_body_ = false;
+    connect_response_ = false;
+  }
+  // The head's views stay readable through the complete step; the per-message state resets on the
+  // next parse().
+  if (upgrade) state_ = state::upgraded;
+  else if (!keep_alive && !informational && !lenient(lenient_keep_alive)) state_ = state::closed;
+  else state_ = state::start;
+  started_ = false;
+  reset_pending_ = true;
+  return {event::complete, consumed, {}};
+}
+
+inline parser::step parser::parse(std::string_view data) noexcept {
+  const char* p = data.data();
+  const std::size_t n = data.size();
+  std::size_t i = 0;
+
+  switch (state_) {
+    case state::failed: return {event::error, 0, {}};
+    case state::upgraded: return {event::upgrade, 0, {}};
+    case state::closed: {
+      // Only empty lines may follow a message that closes the connection.
+      std::size_t k = 0;
+      while (k < n && (p[k] == '\r' || p[k] == '\n')) ++k;
+      if (k == n || lenient(lenient_data_after_close)) return {event::need_more, n, {}};
+      return fail(corohttp::error::closed_connection, "Data after `Connection: close`", k);
+    }
+    default: break;
+  }
+
+  for (;;) {
+    switch (state_) {
+      case state::start: {
+        if (reset_pending_) new_message();  // the last message's head was readable until now
+        // Empty lines before a message are skipped (RFC 9112 §2.2).
+        while (i < n && (p[i] == '\r' || p[i] == '\n')) {
+          if (p[i] == '\r') {
+            if (i + 1 >= n) return {event::need_more, i, {}};
+            if (p[i + 1] != '\n') return fail(corohttp::error::lf_expected, "Missing expected LF", i + 1);
+            i += 2;
+          } else {
+            if (!lenient(lenient_optional_cr_before_lf)) return fail(corohttp::error::cr_expected, "Missing expected CR", i);
+            i += 1;
+          }
+        }
+        if (i == n) return {event::need_more, i, {}};
+        state_ = state::head;
+        in_trailers_ = false;
+        started_ = true;
+        continue;
+      }
+
+      case state::head:
+      case state::trailers: {
+        const char* base = p + i;
+        const std::size_t size = n - i;
+        scan_result r = scan_lines(base, size, i);
+        if (r == scan_result::failed) {
+          state_ = state::failed;
+          return {event::error, 0, {}};
+        }
+        if (r == scan_result::more) {
+          if (size > opt_.max_header_size)
+            return fail(corohttp::error::header_overflow, "Header overflow", i + opt_.max_header_size);
+          return {event::need_more, i, {}};
+        }
+        if (pos_ > opt_.max_header_size) return fail(corohttp::error::header_overflow, "Header overflow", i + opt_.max_header_size);
+        const std::size_t end = i + pos_;
+        if (state_ == state::trailers) {
+          for (const field_off& f : fields_)
+            trailer_views_.push_back({std::string_view(base + f.name.off, f.name.len),
+                                      std::string_view(base + f.value.off, f.value.len)});
+          return finish_message(end);
+        }
+        if (!end_head(base, i)) {
+          state_ = state::failed;
+          return {event::error, 0, {}};
+        }
+        switch (head_.framing) {
+          case body_framing::none: state_ = state::body_length; remaining_ = 0; break;
+          case body_framing::length: state_ = state::body_length; remaining_ = head_.content_length; break;
+          case body_framing::chunked: state_ = state::chunk_size; remaining_ = 0; ext_size_ = 0; break;
+          case body_framing::eof: state_ = state::body_eof; break;
+        }
+        return {event::head, end, {}};
+      }
+
+      case state::body_length: {
+        if (remaining_ == 0) return finish_message(i);
+        if (i == n) return {event::need_more, i, {}};
+        std::size_t take = n - i < remaining_ ? n - i : static_cast<std::size_t>(remaining_);
+        remaining_ -= take;
+        return {event::body, i + take, data.substr(i, take)};
+      }
+
+      case state::body_eof:
+        if (i == n) return {event::need_more, i, {}};
+        return {event::body, n, data.substr(i)};
+
+      case state::chunk_data: {
+        if (i == n) return {event::need_more, i, {}};
+        std::size_t take = n - i < remaining_ ? n - i : static_cast<std::size_t>(remaining_);
+        remaining_ -= take;
+        if (remaining_ == 0) state_ = state::chunk_data_cr;
+        return {event::body, i + take, data.substr(i, take)};
+      }
+
+      default: break;
+    }
+
+    // Chunk framing, byte by byte: a few bytes per chunk.
+    if (i == n) return {event::need_more, i, {}};
+    const char c = p[i];
+    switch (state_) {
+      case state::chunk_size: {
+        int d = scan::hex_value(c);
+        if (d >= 0) {
+          if (remaining_ > (std::numeric_limits<std::uint64_t>::max() >> 4))
+            return fail(corohttp::error::invalid_chunk_size, "Chunk size overflow", i);
+          remaining_ = (remaining_ << 4) | static_cast<std::uint64_t>(d);
+          ++ext_size_;  // counts the size digits until the size ends
+          ++i;
+          continue;
+        }
+        if (ext_size_ == 0) return fail(corohttp::error::invalid_chunk_size, "Invalid character in chunk size", i);
+        if ((c == ' ' || c == '\t') && lenient(lenient_spaces_after_chunk_size)) { ++i; continue; }
+        ext_size_ = 0;
+        if (c == ';') { state_ = state::chunk_ext; ext_ = ext::before_name; ++i; continue; }
+        if (c == '\r') { state_ = state::chunk_size_lf; ++i; continue; }
+        if (c == '\n' && lenient(lenient_optional_cr_before_lf)) { state_ = state::chunk_size_lf; continue; }
+        return fail(corohttp::error::invalid_chunk_size, "Invalid character in chunk size", i);
+      }
+      case state::chunk_ext: {
+        if (++ext_size_ > opt_.max_chunk_extensions_size)
+          return fail(corohttp::error::chunk_extensions_overflow, "Chunk extensions overflow", i);
+        bool end_ext = false;
+        switch (ext_) {
+          case ext::before_name:
+            if (!ascii::is_token_char(c)) return fail(corohttp::error::strict, "Invalid character in chunk extensions", i);
+            ext_ = ext::name;
+            break;
+          case ext::name:
+            if (c == '=') ext_ = ext::before_value;
+            else if (c == ';') ext_ = ext::before_name;
+            else if (c == '\r') end_ext = true;
+            else if (!ascii::is_token_char(c)) return fail(corohttp::error::strict, "Invalid character in chunk extensions", i);
+            break;
+          case ext::before_value:
+            if (c == '"') ext_ = ext::quoted;
+            else if (ascii::is_token_char(c)) ext_ = ext::value;
+            else return fail(corohttp::error::strict, "Invalid character in chunk extensions value", i);
+            break;
+          case ext::value:
+            if (c == ';') ext_ = ext::before_name;
+            else if (c == '\r') end_ext = true;
+            else if (!ascii::is_token_char(c)) return fail(corohttp::error::strict, "Invalid character in chunk extensions value", i);
+            break;
+          case ext::quoted:
+            if (c == '"') ext_ = ext::after_quoted;
+            else if (c == '\\') ext_ = ext::quoted_escape;
+            else if (!(c == '\t' || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f)))
+              return fail(corohttp::error::strict, "Invalid character in chunk extensions quoted value", i);
+            break;
+          case ext::quoted_escape:
+            if (!(c == '\t' || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f)))
+              return fail(corohttp::error::strict, "Invalid quoted-pair in chunk extensions quoted value", i);
+            ext_ = ext::quoted;
+            break;
+          case ext::after_quoted:
+            if (c == ';') ext_ = ext::before_name;
+            else if (c == '\r') end_ext = true;
+            else return fail(corohttp::error::strict, "Invalid character in chunk extensions quote value", i);
+            break;
+        }
+        if (end_ext) state_ = state::chunk_size_lf;
+        ++i;
+        continue;
+      }
+      case state::chunk_size_lf: {
+        if (c != '\n') return fail(corohttp::error::lf_expected, "Missing expected LF after chunk size", i);
+        ++i;
+        ext_size_ = 0;
+        if (remaining_ != 0) {
+          state_ = state::chunk_data;
+          continue;
+        }
+        // The last chunk: a trailer section follows, scanned like a head from here.
+        state_ = state::trailers;
+        in_trailers_ = true;
+        fields_.clear();
+        line_ = line::field_start;
+        pos_ = 0;
+        continue;
+      }
+      case state::chunk_data_cr: {
+        if (c == '\r') { state_ = state::chunk_data_lf; ++i; continue; }
+        if (lenient(lenient_optional_crlf_after_chunk)) { state_ = state::chunk_size; remaining_ = 0; ext_size_ = 0; continue; }
+        return fail(corohttp::error::strict, "Expected CRLF after chunk", i);
+      }
+      case state::chunk_data_lf: {
+        if (c != '\n') return fail(corohttp::error::strict, "Expected LF after chunk data", i);
+        ++i;
+        state_ = state::chunk_size;
+        remaining_ = 0;
+        ext_size_ = 0;
+        continue;
+      }
+      default: return fail(corohttp::error::ok, "internal", i);
+    }
+  }
+}
+
+inline parser::step parser::finish() noexcept {
+  switch (state_) {
+    case state::body_eof: return finish_message(0);
+    case state::start:
+      if (!started_) return {event::need_more, 0, {}};
+      break;
+    case state::closed:
+    case state::upgraded: return {event::need_more, 0, {}};
+    case state::failed: return {event::error, 0, {}};
+    default: break;
+  }
+  if (state_ == state::body_length && remaining_ == 0) return finish_message(0);
+  return fail(corohttp::error::invalid_eof_state, "Invalid EOF state", 0);
+}
+
+}  // namespace corohttp
