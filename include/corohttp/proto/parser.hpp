@@ -192,6 +192,7 @@ class parser {
     version_len_ = 0;
     status_digits_ = 0;
     started_ = false;
+    seen_field_ = false;
     te_chunked_last_ = false;
     te_invalid_ = false;
     reset_pending_ = false;
@@ -232,6 +233,7 @@ class parser {
   bool connect_response_ = false;
   bool started_ = false;
   bool in_trailers_ = false;
+  bool seen_field_ = false;       // a field line ended in this head or trailer section
   bool te_chunked_last_ = false;  // the last transfer coding so far is `chunked`
   bool te_invalid_ = false;       // a coding after `chunked`, or an empty Transfer-Encoding
   bool reset_pending_ = false;    // a message completed; the next parse() starts afresh
@@ -595,7 +597,11 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
           pos_ = static_cast<std::uint32_t>(i + 1);
           return scan_result::done;
         }
-        if (c == ' ' || c == '\t') return bad(corohttp::error::unexpected_space, "Unexpected whitespace after header value");
+        if (c == ' ' || c == '\t') {
+          // obs-fold (RFC 9112 §5.2) after a field; whitespace before the first field otherwise.
+          if (seen_field_) return bad(corohttp::error::invalid_header_token, "Unexpected whitespace after header value");
+          return bad(corohttp::error::unexpected_space, "Unexpected whitespace before the first header");
+        }
         mark_ = static_cast<std::uint32_t>(i);
         line_ = line::name;
         continue;
@@ -644,9 +650,8 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         } else {
           return bad(corohttp::error::cr_expected, "Missing expected CR after header value");
         }
-        if (i < size && (base[i] == ' ' || base[i] == '\t'))
-          return bad(corohttp::error::invalid_header_token, "Unexpected whitespace after header value");  // obs-fold
         if (!end_field(base, origin, at)) { state_ = state::failed; return scan_result::failed; }
+        seen_field_ = true;
         line_ = line::field_start;
         continue;
       }
@@ -853,6 +858,7 @@ inline parser::step parser::parse(std::string_view data) noexcept {
         // The last chunk: a trailer section follows, scanned like a head from here.
         state_ = state::trailers;
         in_trailers_ = true;
+        seen_field_ = false;
         fields_.clear();
         line_ = line::field_start;
         pos_ = 0;
