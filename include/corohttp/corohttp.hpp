@@ -5,3 +5,8 @@
 #include <corohttp/proto/headers.hpp>
 #include <corohttp/proto/methods.hpp>
 #include <corohttp/proto/status_codes.hpp>
+#include <corohttp/proto/body_framing.hpp>
+#include <corohttp/proto/error.hpp>
+#include <corohttp/proto/http_date.hpp>
+#include <corohttp/proto/parser.hpp>
+#include <corohttp/proto/serializer.hpp>

@@ -41,6 +41,9 @@ enum class error {
   headers_sent,                 ///< ERR_HTTP_HEADERS_SENT: headers can no longer change
   body_not_allowed,             ///< a body for HEAD, 204 or 304 (Node: ERR_HTTP_BODY_NOT_ALLOWED)
   content_length_mismatch,      ///< ERR_HTTP_CONTENT_LENGTH_MISMATCH
+  invalid_status_code,          ///< ERR_HTTP_INVALID_STATUS_CODE: outside 100-999
+  unescaped_characters,         ///< ERR_UNESCAPED_CHARACTERS: a request path with spaces or controls
+  invalid_trailer,              ///< ERR_HTTP_TRAILER_INVALID: trailers on a message that is not chunked
 };
 
 namespace detail {
@@ -85,6 +88,11 @@ constexpr error_info describe(error e) noexcept {
       return {"ERR_HTTP_BODY_NOT_ALLOWED", "Adding content for this request method or response status is not allowed"};
     case error::content_length_mismatch:
       return {"ERR_HTTP_CONTENT_LENGTH_MISMATCH", "Response body's content-length does not match Content-Length"};
+    case error::invalid_status_code: return {"ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code"};
+    case error::unescaped_characters:
+      return {"ERR_UNESCAPED_CHARACTERS", "Request path contains unescaped characters"};
+    case error::invalid_trailer:
+      return {"ERR_HTTP_TRAILER_INVALID", "Trailers are invalid with this transfer encoding"};
   }
   return {"HPE_UNKNOWN", "Unknown error"};
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <corohttp/proto/ascii.hpp>
+#include <corohttp/proto/body_framing.hpp>
 #include <corohttp/proto/error.hpp>
 #include <corohttp/proto/headers.hpp>
 #include <corohttp/proto/methods.hpp>
@@ -32,14 +33,6 @@
 namespace corohttp {
 
 enum class message_type : std::uint8_t { request, response };
-
-/// How the body of a message is delimited (RFC 9112 §6.3).
-enum class body_framing : std::uint8_t {
-  none,     ///< no body (no Content-Length/Transfer-Encoding on a request; HEAD, 1xx, 204, 304)
-  length,   ///< Content-Length
-  chunked,  ///< Transfer-Encoding ending in chunked
-  eof,      ///< a response read until the connection closes
-};
 
 /// llhttp's lenient flags, for what Node's `insecureHTTPParser` relaxes. All off by default.
 enum lenient_flags : std::uint16_t {
