@@ -172,8 +172,10 @@ class parser {
   };
 
   void new_message() noexcept {
-    head_ = message_head{};
-    head_.keep_alive = true;
+    // Copied from a constant: `head_ = message_head{}` builds a temporary with wide stores and
+    // reads it back at once with overlapping loads, a store-forwarding stall on every message.
+    static constexpr message_head fresh{};
+    head_ = fresh;
     fields_.clear();
     field_views_.clear();
     trailer_views_.clear();
@@ -465,13 +467,16 @@ inline bool parser::end_head(const char* base, std::size_t origin) noexcept {
 // in this call's input (for error offsets).
 inline parser::scan_result parser::scan_lines(const char* base, std::size_t size, std::size_t origin) noexcept {
   const bool lf_only_ok = lenient(lenient_optional_cr_before_lf);
+  // Whole lines that are already here take a straight path below; the states are for the rest.
+  const bool fast_lines = !lf_only_ok && !lenient(lenient_headers);
   std::size_t i = pos_;
   auto bad = [&](corohttp::error e, std::string_view why) {
     set_error(e, why, origin + i);
     return scan_result::failed;
   };
+  auto digit = [](char d) { return static_cast<unsigned char>(d - '0') < 10; };
   while (i < size) {
-    const char c = base[i];
+    char c = base[i];
     switch (line_) {
       case line::method: {
         std::size_t j = scan::token(base, i, size);
@@ -510,6 +515,24 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         // Exactly "HTTP/" DIGIT "." DIGIT, checked byte by byte so a bad one fails early.
         static constexpr char pattern[] = "HTTP/9.9";
         std::size_t k = i - mark_;
+        // Fast path: all of it and the byte after it are here, and well-formed.
+        if (k == 0 && size - i > 8 && std::memcmp(base + i, "HTTP/", 5) == 0 && digit(base[i + 5]) &&
+            base[i + 6] == '.' && digit(base[i + 7]) &&
+            (line_ == line::req_version ? (base[i + 8] == '\r' || base[i + 8] == '\n') : base[i + 8] == ' ')) {
+          if (!check_version(base + i, 8)) {
+            error_offset_ = origin + mark_;
+            return scan_result::failed;
+          }
+          if (line_ == line::req_version) {
+            i += 8;
+            line_ = line::start_cr;
+            continue;
+          }
+          i += 9;
+          mark_ = static_cast<std::uint32_t>(i);
+          line_ = line::status;
+          continue;
+        }
         bool end = line_ == line::req_version ? (c == '\r' || c == '\n') : c == ' ';
         if (k == 8 && end) {
           if (line_ == line::req_version) {
@@ -534,6 +557,12 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         continue;
       }
       case line::status: {
+        if (status_digits_ == 0 && size - i > 3 && digit(c) && digit(base[i + 1]) && digit(base[i + 2])) {
+          head_.status = (c - '0') * 100 + (base[i + 1] - '0') * 10 + (base[i + 2] - '0');
+          status_digits_ = 3;
+          i += 3;
+          continue;
+        }
         if (status_digits_ < 3) {
           if (c < '0' || c > '9') return bad(corohttp::error::invalid_status, "Invalid status code");
           head_.status = head_.status * 10 + (c - '0');
@@ -579,6 +608,29 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         continue;
       }
       case line::field_start: {
+        if (fast_lines && ascii::is_token_char(c)) {
+          // Whole field lines (name ":" OWS value CRLF) while they are all here. Anything else (the
+          // end of the data, the end of the section, a bad byte) goes the stateful way below, from
+          // the start of its line, which also reports the errors.
+          do {
+            std::size_t j = scan::token(base, i, size);
+            if (j == size || base[j] != ':') break;
+            std::size_t v = j + 1;
+            while (v < size && (base[v] == ' ' || base[v] == '\t')) ++v;
+            std::size_t e = scan::value(base, v, size);
+            if (size - e < 2 || base[e] != '\r' || base[e + 1] != '\n') break;
+            std::size_t ve = e;
+            while (ve > v && (base[ve - 1] == ' ' || base[ve - 1] == '\t')) --ve;
+            name_ = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j - i)};
+            mark_ = static_cast<std::uint32_t>(v);
+            value_end_ = static_cast<std::uint32_t>(ve);
+            if (!end_field(base, origin, e)) { state_ = state::failed; return scan_result::failed; }
+            seen_field_ = true;
+            i = e + 2;
+          } while (i < size && ascii::is_token_char(base[i]));
+          if (i == size) continue;
+          c = base[i];
+        }
         if (c == '\r') {
           if (i + 1 >= size) { pos_ = static_cast<std::uint32_t>(i); return scan_result::more; }
           if (base[i + 1] != '\n') { ++i; return bad(corohttp::error::lf_expected, "Missing expected LF after headers"); }
