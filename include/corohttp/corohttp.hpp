@@ -10,3 +10,9 @@
 #include <corohttp/proto/http_date.hpp>
 #include <corohttp/proto/parser.hpp>
 #include <corohttp/proto/serializer.hpp>
+#include <corohttp/proto/outgoing_headers.hpp>
+#include <corohttp/proto/request_rules.hpp>
+#include <corohttp/incoming_message.hpp>
+#include <corohttp/server.hpp>
+#include <corohttp/server_options.hpp>
+#include <corohttp/server_response.hpp>

@@ -44,6 +44,14 @@ enum class error {
   invalid_status_code,          ///< ERR_HTTP_INVALID_STATUS_CODE: outside 100-999
   unescaped_characters,         ///< ERR_UNESCAPED_CHARACTERS: a request path with spaces or controls
   invalid_trailer,              ///< ERR_HTTP_TRAILER_INVALID: trailers on a message that is not chunked
+  write_after_end,              ///< ERR_STREAM_WRITE_AFTER_END
+  unknown_encoding,             ///< ERR_UNKNOWN_ENCODING: set_encoding() with an encoding we do not know
+  body_too_large,               ///< a body longer than the limit given to read_all()
+  request_timeout,              ///< ERR_HTTP_REQUEST_TIMEOUT: headers_timeout or request_timeout passed
+  socket_timeout,               ///< the socket was idle longer than its timeout
+  socket_hang_up,               ///< ECONNRESET "socket hang up": the peer closed before a response
+  aborted,                      ///< the request was aborted (Node's 'abort')
+  connection_closed,            ///< the connection closed before the message ended
 };
 
 namespace detail {
@@ -91,6 +99,14 @@ constexpr error_info describe(error e) noexcept {
     case error::invalid_status_code: return {"ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code"};
     case error::unescaped_characters:
       return {"ERR_UNESCAPED_CHARACTERS", "Request path contains unescaped characters"};
+    case error::write_after_end: return {"ERR_STREAM_WRITE_AFTER_END", "write after end"};
+    case error::unknown_encoding: return {"ERR_UNKNOWN_ENCODING", "Unknown encoding"};
+    case error::body_too_large: return {"ERR_BODY_TOO_LARGE", "Body larger than the limit"};
+    case error::request_timeout: return {"ERR_HTTP_REQUEST_TIMEOUT", "Request timeout"};
+    case error::socket_timeout: return {"ERR_SOCKET_TIMEOUT", "Socket timeout"};
+    case error::socket_hang_up: return {"ECONNRESET", "socket hang up"};
+    case error::aborted: return {"ECONNRESET", "aborted"};
+    case error::connection_closed: return {"ERR_STREAM_PREMATURE_CLOSE", "Premature close"};
     case error::invalid_trailer:
       return {"ERR_HTTP_TRAILER_INVALID", "Trailers are invalid with this transfer encoding"};
   }

@@ -1,0 +1,479 @@
+// One server connection: reads requests, hands each to the handler with its response, writes the
+// responses in order, and enforces the limits and timeouts. Owned by its coroutine (run_connection);
+// the server reaches it only through the core's list, to close it or check its deadlines.
+#pragma once
+
+#include <corohttp/detail/server_core.hpp>
+#include <corohttp/proto/parser.hpp>
+#include <corohttp/proto/request_rules.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+
+namespace corohttp::detail {
+
+class server_connection final : public message_source, public response_sink {
+  using clock = std::chrono::steady_clock;
+
+ public:
+  server_connection(std::shared_ptr<server_core> core, stream_socket socket)
+      : core_(std::move(core)),
+        socket_(std::move(socket)),
+        buf_(core_->pool),
+        parser_(message_type::request, parser_options_for(core_->options)),
+        res_(core_->executor),
+        closed_(core_->executor),
+        timer_(core_->executor) {
+    // Link into the core's list.
+    next_ = core_->first;
+    if (next_) next_->prev_ = this;
+    core_->first = this;
+    ++core_->connection_count;
+    const auto now = clock::now();
+    arm(headers_deadline_, core_->options.headers_timeout);
+    arm(request_deadline_, core_->options.request_timeout);
+    last_activity_ = now;
+    idle_timeout_ = core_->options.timeout;
+  }
+
+  ~server_connection() {
+    if (prev_) prev_->next_ = next_;
+    else core_->first = next_;
+    if (next_) next_->prev_ = prev_;
+    --core_->connection_count;
+    core_->maybe_closed();
+  }
+
+  server_connection* next() const noexcept { return next_; }
+
+  /// Idle: between requests, nothing of the next one received (what close_idle_connections closes).
+  bool idle() const noexcept { return idle_; }
+
+  /// Ends the connection for `why`: pending socket operations and the running handler are
+  /// cancelled; the connection's coroutine then closes the socket.
+  void terminate(boost::system::error_code why) {
+    if (terminated_) return;
+    terminated_ = true;
+    reason_ = why;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    timer_.cancel();
+    if (in_handler_) handler_cancel_.emit(net::cancellation_type::terminal);
+  }
+
+  /// Called by the server's checker with its coarse clock.
+  void check_deadlines(clock::time_point now) {
+    if (terminated_) return;
+    if (headers_deadline_ && now >= *headers_deadline_) return terminate(error::request_timeout);
+    if (request_deadline_ && now >= *request_deadline_) return terminate(error::request_timeout);
+    if (keep_alive_deadline_ && now >= *keep_alive_deadline_) return terminate(error::socket_timeout);
+    if (idle_timeout_.count() > 0 && now >= last_activity_ + idle_timeout_) {
+      last_activity_ = now;  // once per idle period
+      if (timeout_hook_) timeout_hook_();
+      else if (core_->on_timeout) core_->on_timeout(socket_);
+      else terminate(error::socket_timeout);
+    }
+  }
+
+  awaitable<void> run() {
+    if (core_->on_connection) core_->on_connection(socket_);
+    try {
+      co_await serve();
+    } catch (...) {
+      // A failure of the connection itself (not of a handler): close it below.
+    }
+    if (!out_.empty() && !terminated_) {
+      (void)co_await flush();
+    }
+    close_socket();
+    req_.mark_aborted();
+    closed_.set();
+  }
+
+  // --- message_source ----------------------------------------------------------------------------
+  awaitable<std::optional<std::string_view>> read_body(boost::system::error_code& ec) override {
+    if (body_finished_) co_return std::nullopt;
+    for (;;) {
+      parser::step step = parser_.parse(buf_.data());
+      switch (step.what) {
+        case parser::event::body:
+          buf_.consume(step.consumed);
+          co_return step.body;
+        case parser::event::complete:
+          req_.set_trailers(parser_.trailers());
+          buf_.consume(step.consumed);
+          end_of_body();
+          co_return std::nullopt;
+        case parser::event::need_more:
+          buf_.consume(step.consumed);
+          if (auto e = co_await fill()) {
+            ec = e;
+            body_failed_ = true;
+            end_of_body();
+            co_return std::nullopt;
+          }
+          continue;
+        case parser::event::error:
+          ec = parser_.error();
+          body_failed_ = true;
+          end_of_body();
+          co_return std::nullopt;
+        case parser::event::upgrade:
+        case parser::event::head:
+          end_of_body();
+          co_return std::nullopt;
+      }
+    }
+  }
+  stream_socket& socket() noexcept override { return socket_; }
+  void set_timeout(std::chrono::milliseconds ms, std::function<void()> hook) override {
+    idle_timeout_ = ms;
+    timeout_hook_ = std::move(hook);
+    last_activity_ = core_->now;
+  }
+  awaitable<void> wait_closed() override { return closed_.wait(); }
+
+  // --- response_sink -----------------------------------------------------------------------------
+  awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces, bool last) override {
+    if (terminated_) co_return reason_ ? reason_ : make_error_code(net::error::operation_aborted);
+    std::size_t total = 0;
+    for (auto p : pieces) total += p.size();
+    // The response to a request with more requests already received waits to leave with theirs.
+    if (last && body_finished_ && !buf_.empty() && out_.size() + total <= cork_limit) {
+      for (auto p : pieces) out_.append(p);
+      co_return boost::system::error_code{};
+    }
+    std::array<net::const_buffer, 8> bufs;
+    std::size_t n = 0;
+    if (!out_.empty()) bufs[n++] = net::buffer(out_);
+    for (auto p : pieces)
+      if (!p.empty()) bufs[n++] = net::buffer(p.data(), p.size());
+    if (n == 0) co_return boost::system::error_code{};
+    auto [ec, written] = co_await net::async_write(socket_, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
+    out_.clear();
+    last_activity_ = core_->now;
+    if (terminated_ && !ec) ec = reason_;
+    co_return ec;
+  }
+  std::string_view date() noexcept override { return core_->dates.now(); }
+
+ private:
+  static constexpr std::size_t cork_limit = 64 * 1024;
+
+  static parser_options parser_options_for(const server_options& o) {
+    parser_options p;
+    p.max_header_size = o.max_header_size;
+    p.max_headers_count = o.max_headers_count;
+    p.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    return p;
+  }
+
+  static void arm(std::optional<clock::time_point>& d, std::chrono::milliseconds t) {
+    if (t.count() > 0) d = clock::now() + t;
+    else d.reset();
+  }
+
+  void end_of_body() {
+    body_finished_ = true;
+    request_deadline_.reset();
+  }
+
+  void close_socket() {
+    boost::system::error_code ignored;
+    if (socket_.is_open()) {
+      socket_.shutdown(net::socket_base::shutdown_both, ignored);
+      socket_.close(ignored);
+    }
+  }
+
+  awaitable<boost::system::error_code> flush() {
+    if (out_.empty()) co_return boost::system::error_code{};
+    auto [ec, n] = co_await net::async_write(socket_, net::buffer(out_), net::as_tuple(net::use_awaitable));
+    out_.clear();
+    co_return ec;
+  }
+
+  // Reads more bytes. When the buffer is empty the connection holds no storage while it waits:
+  // it waits for readability first and takes a block from the pool only when bytes are there.
+  awaitable<boost::system::error_code> fill() {
+    if (auto ec = co_await flush()) co_return ec;
+    if (terminated_) co_return reason_;
+    if (buf_.empty()) {
+      buf_.release_if_empty();
+      auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+      if (terminated_) co_return reason_;
+      if (ec) co_return ec;
+    }
+    for (;;) {
+      auto [p, n] = buf_.prepare();
+      if (n == 0) co_return error::header_overflow;
+      boost::system::error_code ec;
+      std::size_t got = socket_.read_some(net::buffer(p, n), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) {
+        auto [wec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+        if (terminated_) co_return reason_;
+        if (wec) co_return wec;
+        continue;
+      }
+      if (ec) co_return ec;
+      buf_.commit(got);
+      last_activity_ = core_->now;
+      co_return boost::system::error_code{};
+    }
+  }
+
+  // Reads until the parser has a head. On success the head's views point into buf_.
+  awaitable<boost::system::error_code> read_head(std::size_t& head_size) {
+    for (;;) {
+      if (!buf_.empty() && idle_) {
+        // The first byte of the next request: its clocks start now.
+        idle_ = false;
+        keep_alive_deadline_.reset();
+        if (served_ > 0) {
+          arm(headers_deadline_, core_->options.headers_timeout);
+          arm(request_deadline_, core_->options.request_timeout);
+        }
+      }
+      parser::step step = parser_.parse(buf_.data());
+      switch (step.what) {
+        case parser::event::head:
+          head_size = step.consumed;
+          headers_deadline_.reset();
+          co_return boost::system::error_code{};
+        case parser::event::need_more:
+          buf_.consume(step.consumed);
+          break;
+        case parser::event::complete:  // the end of a body-less message
+          buf_.consume(step.consumed);
+          continue;
+        case parser::event::error:
+          co_return parser_.error();
+        case parser::event::body:
+        case parser::event::upgrade:
+          co_return make_error_code(error::closed_connection);
+      }
+      if (buf_.empty() && parser_.between_messages()) idle_ = true;
+      if (auto ec = co_await fill()) co_return ec;
+    }
+  }
+
+  awaitable<void> serve() {
+    for (;;) {
+      std::size_t head_size = 0;
+      if (auto ec = co_await read_head(head_size)) {
+        if (terminated_ && reason_ == error::socket_timeout) co_return;  // keep-alive expiry: just close
+        if (idle_ && !terminated_) co_return;                            // the client closed between requests
+        co_await client_error(terminated_ ? reason_ : ec);
+        co_return;
+      }
+      const message_head& head = parser_.head();
+      req_.assign(head, this);
+      body_finished_ = head.framing == body_framing::none;
+      body_failed_ = false;
+      if (body_finished_) request_deadline_.reset();
+      ++served_;
+
+      if (core_->options.require_host_header)
+        if (auto ec = check_request(head)) {
+          buf_.consume(head_size);
+          co_await client_error(ec);
+          co_return;
+        }
+
+      // CONNECT and Upgrade: the socket changes hands; the bytes after the head go with it.
+      if (head.upgrade) {
+        buf_.consume(head_size);
+        const upgrade_handler& h = head.method == method::connect ? core_->on_connect : core_->on_upgrade;
+        request_deadline_.reset();
+        if (!h) co_return;  // no handler: the socket closes
+        std::string rest(buf_.data());
+        buf_.consume(rest.size());
+        co_await run_cancellable(h(req_, socket_, rest));
+        co_return;
+      }
+      buf_.consume(head_size);
+
+      detail::response_context ctx;
+      ctx.head_request = head.method == method::head;
+      ctx.http10 = head.version_major == 1 && head.version_minor == 0;
+      ctx.keep_alive = head.keep_alive && !core_->closing;
+      ctx.last_allowed = core_->options.max_requests_per_socket > 0 && served_ >= core_->options.max_requests_per_socket;
+      ctx.keep_alive_header = core_->keep_alive_header;
+      res_.reset(this, ctx);
+
+      // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
+      // first read (Node writes it before emitting 'request'; the effect for the client is the same).
+      bool handled = false;
+      std::optional<std::string> expect = req_.get_header("expect");
+      if (expect && !ascii::iequals(*expect, "100-continue")) {
+        (void)res_.write_head(417);
+        (void)co_await res_.end();
+        handled = true;
+      } else if (head.expect_continue) {
+        if (core_->on_check_continue) {
+          co_await run_handler(core_->on_check_continue);
+          handled = true;
+        } else {
+          (void)co_await res_.write_continue();
+        }
+      }
+      if (!handled) {
+        if (core_->on_request) {
+          co_await run_handler(core_->on_request);
+        } else {
+          core_->pending.push_back(exchange{req_, res_});
+          core_->request_ready.set();
+          co_await res_.wait_finish();
+        }
+      }
+      if (terminated_) co_return;
+      if (handler_failed_) {
+        if (!res_.headers_sent()) {
+          res_.status_code = 500;
+          res_.set_last();
+          (void)co_await res_.end();
+        }
+        co_return;
+      }
+      if (!res_.finished()) (void)co_await res_.end();  // a handler that returned without end()
+      if (terminated_) co_return;
+
+      // A body nobody read is read and dropped, within bounds, so it is never taken for a request.
+      if (!body_finished_ && !co_await drain()) co_return;
+      if (body_failed_) co_return;
+      if (!res_.keep_alive() || core_->closing) co_return;
+      if (core_->options.max_requests_per_socket > 0 && served_ >= core_->options.max_requests_per_socket)
+        co_return;
+
+      // Between requests.
+      arm(keep_alive_deadline_, core_->options.keep_alive_timeout);
+      headers_deadline_.reset();
+      request_deadline_.reset();
+      idle_ = true;
+    }
+  }
+
+  awaitable<void> run_handler(const request_handler& h) {
+    handler_failed_ = false;
+    try {
+      co_await run_cancellable(h(req_, res_));
+    } catch (...) {
+      handler_failed_ = true;
+    }
+  }
+
+  // Runs a handler as a child coroutine that terminate() can cancel, so a handler that waits
+  // forever cannot outlive its connection's timeouts.
+  awaitable<void> run_cancellable(awaitable<void> work) {
+    in_handler_ = true;
+    struct reset_flag {
+      bool& f;
+      ~reset_flag() { f = false; }
+    } reset{in_handler_};
+    co_await net::co_spawn(core_->executor, std::move(work),
+                           net::bind_cancellation_slot(handler_cancel_.slot(), net::use_awaitable));
+  }
+
+  awaitable<bool> drain() {
+    std::size_t dropped = 0;
+    for (;;) {
+      boost::system::error_code ec;
+      auto chunk = co_await read_body(ec);
+      if (!chunk) co_return !ec;
+      dropped += chunk->size();
+      if (dropped > core_->options.max_drain_size) co_return false;
+    }
+  }
+
+  // Node's default 'clientError': a fixed response, then close. With a handler, the handler decides.
+  awaitable<void> client_error(boost::system::error_code ec) {
+    if (ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == net::error::broken_pipe)
+      co_return;  // the peer went away: nobody to answer
+    if (core_->on_client_error) {
+      terminated_ = false;
+      co_await run_cancellable(core_->on_client_error(ec, socket_));
+      co_return;
+    }
+    if (res_.head_sent() && !idle_) co_return;  // a response is under way: only closing is left
+    std::string_view answer = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+    if (ec == error::header_overflow) answer = "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n";
+    else if (ec == error::request_timeout) answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
+    else if (ec == error::chunk_extensions_overflow) answer = "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n";
+    out_.clear();
+    terminated_ = false;  // the answer must still go out
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    auto [wec, n] = co_await net::async_write(socket_, net::buffer(answer), net::as_tuple(net::use_awaitable));
+    if (!wec) co_await linger();
+  }
+
+  // Half-closes and reads what the client still sends for a short while, so that closing does not
+  // reset the connection before the client has read our last response.
+  awaitable<void> linger() {
+    boost::system::error_code ec;
+    socket_.shutdown(net::socket_base::shutdown_send, ec);
+    if (ec) co_return;
+    timer_.expires_after(std::chrono::milliseconds(500));
+    timer_.async_wait([this](boost::system::error_code e) {
+      if (!e) {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+      }
+    });
+    std::array<char, 4096> sink;
+    std::size_t total = 0;
+    for (;;) {
+      auto [rec, n] = co_await socket_.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
+      total += n;
+      if (rec || total > 256 * 1024) break;
+    }
+    timer_.cancel();
+  }
+
+  std::shared_ptr<server_core> core_;
+  stream_socket socket_;
+  read_buffer buf_;
+  parser parser_;
+  incoming_message req_;
+  server_response res_;
+  async_event closed_;
+  net::steady_timer timer_;
+  net::cancellation_signal handler_cancel_;
+  std::string out_;  // responses held back to leave together
+
+  server_connection* prev_ = nullptr;
+  server_connection* next_ = nullptr;
+
+  std::optional<clock::time_point> headers_deadline_, request_deadline_, keep_alive_deadline_;
+  clock::time_point last_activity_;
+  std::chrono::milliseconds idle_timeout_{0};
+  std::function<void()> timeout_hook_;
+
+  std::size_t served_ = 0;
+  bool idle_ = true;
+  bool terminated_ = false;
+  bool in_handler_ = false;
+  bool handler_failed_ = false;
+  bool body_finished_ = true;
+  bool body_failed_ = false;
+  boost::system::error_code reason_;
+};
+
+/// The coroutine that owns a connection.
+inline awaitable<void> run_connection(std::shared_ptr<server_core> core, stream_socket socket) {
+  server_connection c(std::move(core), std::move(socket));
+  co_await c.run();
+}
+
+}  // namespace corohttp::detail

@@ -1,0 +1,112 @@
+// State shared by a server and its connections. The server object and every connection coroutine
+// hold it (shared_ptr), so a server destroyed while connections still run leaves them valid.
+#pragma once
+
+#include <corohttp/incoming_message.hpp>
+#include <corohttp/io/async_event.hpp>
+#include <corohttp/io/read_buffer.hpp>
+#include <corohttp/io/stream.hpp>
+#include <corohttp/proto/http_date.hpp>
+#include <corohttp/server_options.hpp>
+#include <corohttp/server_response.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace corohttp {
+
+/// One request and the response to it: what the server's request generator yields.
+struct exchange {
+  incoming_message& request;
+  server_response& response;
+};
+
+using request_handler = std::function<awaitable<void>(incoming_message&, server_response&)>;
+/// 'upgrade' and 'connect': the request, the raw socket and the bytes already read past the head.
+/// The connection closes when the handler returns.
+using upgrade_handler = std::function<awaitable<void>(incoming_message&, stream_socket&, std::string_view head)>;
+/// 'clientError': the error and the socket; the connection closes when the handler returns.
+using client_error_handler = std::function<awaitable<void>(boost::system::error_code, stream_socket&)>;
+using connection_hook = std::function<void(stream_socket&)>;
+using timeout_hook = std::function<void(stream_socket&)>;
+
+namespace detail {
+
+class server_connection;
+
+struct server_core {
+  explicit server_core(const net::any_io_executor& ex, server_options o)
+      : executor(ex),
+        options(o),
+        pool(std::max<std::size_t>(16 * 1024, o.max_header_size) + 4096),
+        checker(ex),
+        closed(ex),
+        request_ready(ex) {}
+
+  net::any_io_executor executor;
+  server_options options;
+  request_handler on_request;
+  request_handler on_check_continue;
+  upgrade_handler on_upgrade;
+  upgrade_handler on_connect;
+  client_error_handler on_client_error;
+  connection_hook on_connection;
+  timeout_hook on_timeout;
+
+  buffer_pool pool;
+  date_cache dates;
+  std::string keep_alive_header;  // "timeout=5[, max=N]"
+
+  std::optional<stream_acceptor> acceptor;
+  bool accepting = false;
+  bool closing = false;
+
+  // Connections, for close_idle/close_all and the deadline checker.
+  server_connection* first = nullptr;
+  std::size_t connection_count = 0;
+  bool accept_loop_running = false;
+
+  net::steady_timer checker;
+  bool checker_running = false;
+  std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
+
+  async_event closed;  // Node's 'close': not listening and no connection left
+
+  // The request generator (when no request handler is set).
+  std::deque<exchange> pending;
+  async_event request_ready;
+
+  std::chrono::milliseconds check_interval() const {
+    if (options.connections_checking_interval.count() > 0) return options.connections_checking_interval;
+    std::chrono::milliseconds shortest{1000};
+    for (auto t : {options.headers_timeout, options.request_timeout, options.keep_alive_timeout, options.timeout})
+      if (t.count() > 0) shortest = std::min(shortest, t);
+    return std::clamp(shortest / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+  }
+
+  void update_keep_alive_header() {
+    keep_alive_header.clear();
+    if (options.keep_alive_timeout.count() >= 1000 || options.keep_alive_timeout.count() > 0) {
+      keep_alive_header = "timeout=" + std::to_string(options.keep_alive_timeout.count() / 1000);
+      if (options.max_requests_per_socket > 0)
+        keep_alive_header += ", max=" + std::to_string(options.max_requests_per_socket);
+    }
+  }
+
+  void maybe_closed() {
+    if (closing && !accept_loop_running && connection_count == 0) {
+      closed.set();
+      request_ready.set();
+    }
+  }
+};
+
+}  // namespace detail
+}  // namespace corohttp
