@@ -118,6 +118,7 @@ class server_connection final : public message_source, public response_sink {
           buf_.consume(step.consumed);
           if (auto e = co_await fill()) {
             ec = e;
+            body_error_ = e;
             body_failed_ = true;
             end_of_body();
             co_return std::nullopt;
@@ -125,6 +126,7 @@ class server_connection final : public message_source, public response_sink {
           continue;
         case parser::event::error:
           ec = parser_.error();
+          body_error_ = ec;
           body_failed_ = true;
           end_of_body();
           co_return std::nullopt;
@@ -336,7 +338,15 @@ class server_connection final : public message_source, public response_sink {
           co_await res_.wait_finish();
         }
       }
-      if (terminated_) co_return;
+      if (terminated_) {
+        if (reason_ == error::request_timeout && !res_.head_sent()) co_await client_error(reason_);
+        co_return;
+      }
+      if (body_failed_ && !res_.head_sent()) {
+        // A body that broke the grammar (or its timeout) is the client's error, answered as such.
+        co_await client_error(body_error_);
+        co_return;
+      }
       if (handler_failed_) {
         if (!res_.headers_sent()) {
           res_.status_code = 500;
@@ -467,6 +477,7 @@ class server_connection final : public message_source, public response_sink {
   bool handler_failed_ = false;
   bool body_finished_ = true;
   bool body_failed_ = false;
+  boost::system::error_code body_error_;
   boost::system::error_code reason_;
 };
 
