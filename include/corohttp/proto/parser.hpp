@@ -340,7 +340,10 @@ inline bool parser::end_field(const char* base, std::size_t origin, std::size_t 
     fields_.push_back({name_, {mark_, static_cast<std::uint32_t>(value.size())}});
   if (in_trailers_) return true;  // trailers never frame the message
 
-  // Fields that frame the message or steer the connection.
+  // Fields that frame the message or steer the connection. Most fields are none of them: their
+  // length and first letter tell, before any comparison.
+  static constexpr char first_letter[18] = {0, 0, 0, 0, 0, 0, 'e', 'u', 0, 0, 'c', 0, 0, 0, 'c', 0, 'p', 't'};
+  if (name.size() >= sizeof first_letter || (name[0] | 0x20) != first_letter[name.size()]) return true;
   switch (name.size()) {
     case 14:
       if (ascii::iequals(name, "content-length")) {
@@ -822,6 +825,31 @@ inline parser::step parser::parse(std::string_view data) noexcept {
       }
 
       default: break;
+    }
+
+    // Straight path: the CRLF after chunk data and a whole "HEX CRLF" size line, when they are here.
+    // Anything else (extensions, leniency, errors, the end of the data) goes byte by byte below.
+    if (state_ == state::chunk_data_cr && n - i >= 2 && p[i] == '\r' && p[i + 1] == '\n') {
+      i += 2;
+      state_ = state::chunk_size;
+      remaining_ = 0;
+      ext_size_ = 0;
+    }
+    if (state_ == state::chunk_size && ext_size_ == 0) {
+      std::size_t k = i;
+      std::uint64_t size = 0;
+      for (int d; k < n && k - i < 16 && (d = scan::hex_value(p[k])) >= 0; ++k)
+        size = (size << 4) | static_cast<std::uint64_t>(d);
+      if (k > i && n - k >= 2 && p[k] == '\r' && p[k + 1] == '\n') {
+        remaining_ = size;
+        if (size != 0) {
+          i = k + 2;
+          state_ = state::chunk_data;
+          continue;
+        }
+        i = k + 1;  // the last chunk: its LF and the trailers go the usual way
+        state_ = state::chunk_size_lf;
+      }
     }
 
     // Chunk framing, byte by byte: a few bytes per chunk.
