@@ -188,7 +188,11 @@ class server {
       core_->acceptor->close(ignored);
     }
     core_->accepting = false;
-    close_idle_connections();
+    for (auto* c = core_->first; c;) {
+      auto* next = c->next();
+      c->begin_close();
+      c = next;
+    }
     core_->maybe_closed();
   }
   /// Node's 'close' event: completes once close() was called and every connection has ended.

@@ -71,6 +71,13 @@ class server_connection final : public message_source, public response_sink {
     if (in_handler_) handler_cancel_.emit(net::cancellation_type::terminal);
   }
 
+  /// The server is closing: an idle connection ends now; a busy one after its current response,
+  /// which says `Connection: close` if its head is not fixed yet.
+  void begin_close() {
+    if (idle_) return terminate(error::socket_timeout);
+    res_.set_last();
+  }
+
   /// Called by the server's checker with its coarse clock.
   void check_deadlines(clock::time_point now) {
     if (terminated_) return;
