@@ -35,8 +35,16 @@ def _on_alarm(signum, frame):
     raise TestTimeout(f"interop test exceeded its {_ALARM_SECONDS} s budget")
 
 
+def _on_term(signum, frame):
+    raise TestTimeout(f"stopped by signal {signum} (Meson's timeout?)")
+
+
 def start_watchdog(seconds=_ALARM_SECONDS):
+    """Bounds the whole script; SIGTERM/SIGINT (Meson's timeout, Ctrl-C) also end it through the same
+    path, so the servers it started are always stopped."""
     signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)
     signal.alarm(seconds)
 
 
