@@ -2,6 +2,7 @@
 // prints for strings, numbers, arrays and objects of strings, byte for byte.
 #pragma once
 
+#include <corohttp/detail/base64.hpp>
 #include <corohttp/proto/headers.hpp>
 
 #include <cstdint>
@@ -79,25 +80,7 @@ inline void append_json_raw(std::string& out, const header_list& list) {
 namespace corohttp::examples {
 
 /// Standard base64 (with padding), as Node's Buffer.toString('base64').
-inline std::string base64(std::string_view in) {
-  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k])); };
-  for (; i + 3 <= in.size(); i += 3) {
-    std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    for (int s : {18, 12, 6, 0}) out.push_back(table[(v >> s) & 63]);
-  }
-  if (std::size_t rest = in.size() - i) {
-    std::uint32_t v = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
-    out.push_back(table[(v >> 18) & 63]);
-    out.push_back(table[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? table[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
+inline std::string base64(std::string_view in) { return detail::base64(in); }
 
 /// A JSON array of strings (Node's rawHeaders / rawTrailers).
 inline void append_json(std::string& out, const std::vector<std::string_view>& items) {

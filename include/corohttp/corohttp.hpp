@@ -16,3 +16,7 @@
 #include <corohttp/server.hpp>
 #include <corohttp/server_options.hpp>
 #include <corohttp/server_response.hpp>
+#include <corohttp/agent.hpp>
+#include <corohttp/client_request.hpp>
+#include <corohttp/request.hpp>
+#include <corohttp/request_options.hpp>

@@ -2,6 +2,7 @@
 // never splitting a character (or a base64 quantum) across two chunks.
 #pragma once
 
+#include <corohttp/detail/base64.hpp>
 #include <corohttp/proto/ascii.hpp>
 
 #include <cstdint>
@@ -48,7 +49,7 @@ class string_decoder {
       case text_encoding::base64: {
         std::string all = pending_ + std::string(in);
         std::size_t whole = all.size() / 3 * 3;
-        base64(std::string_view(all).substr(0, whole), out);
+        append_base64(out, std::string_view(all).substr(0, whole));
         pending_ = all.substr(whole);
         break;
       }
@@ -59,7 +60,7 @@ class string_decoder {
   /// Whatever is held back, at the end of the body.
   std::string end() {
     std::string out;
-    if (enc_ == text_encoding::base64) base64(pending_, out);
+    if (enc_ == text_encoding::base64) append_base64(out, pending_);
     else if (enc_ == text_encoding::utf8 && !pending_.empty()) out += "\xef\xbf\xbd";  // U+FFFD
     pending_.clear();
     return out;
@@ -76,27 +77,6 @@ class string_decoder {
       out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
       out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
       out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
-  static void base64(std::string_view in, std::string& out) {
-    static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::size_t i = 0;
-    for (; i + 3 <= in.size(); i += 3) {
-      std::uint32_t v = (std::uint32_t(std::uint8_t(in[i])) << 16) | (std::uint32_t(std::uint8_t(in[i + 1])) << 8) |
-                        std::uint8_t(in[i + 2]);
-      out.push_back(table[v >> 18]);
-      out.push_back(table[(v >> 12) & 63]);
-      out.push_back(table[(v >> 6) & 63]);
-      out.push_back(table[v & 63]);
-    }
-    if (std::size_t rest = in.size() - i) {
-      std::uint32_t v = std::uint32_t(std::uint8_t(in[i])) << 16;
-      if (rest == 2) v |= std::uint32_t(std::uint8_t(in[i + 1])) << 8;
-      out.push_back(table[v >> 18]);
-      out.push_back(table[(v >> 12) & 63]);
-      out.push_back(rest == 2 ? table[(v >> 6) & 63] : '=');
-      out.push_back('=');
     }
   }
 

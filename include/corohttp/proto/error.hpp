@@ -52,6 +52,8 @@ enum class error {
   socket_hang_up,               ///< ECONNRESET "socket hang up": the peer closed before a response
   aborted,                      ///< the request was aborted (Node's 'abort')
   connection_closed,            ///< the connection closed before the message ended
+  unsupported_protocol,         ///< ERR_INVALID_PROTOCOL: a URL scheme other than http
+  agent_destroyed,              ///< the agent was destroyed while the request waited for a socket
 };
 
 namespace detail {
@@ -107,6 +109,8 @@ constexpr error_info describe(error e) noexcept {
     case error::socket_hang_up: return {"ECONNRESET", "socket hang up"};
     case error::aborted: return {"ECONNRESET", "aborted"};
     case error::connection_closed: return {"ERR_STREAM_PREMATURE_CLOSE", "Premature close"};
+    case error::unsupported_protocol: return {"ERR_INVALID_PROTOCOL", "Protocol not supported. Expected \"http:\""};
+    case error::agent_destroyed: return {"ERR_AGENT_DESTROYED", "The agent was destroyed"};
     case error::invalid_trailer:
       return {"ERR_HTTP_TRAILER_INVALID", "Trailers are invalid with this transfer encoding"};
   }

@@ -1,0 +1,285 @@
+// Node's http.Agent: a pool of client connections keyed by host:port:local_address. Requests for a
+// name share its sockets, at most max_sockets at a time (others queue); finished keep-alive
+// sockets wait in the free list (at most max_free_sockets) until reused or timed out. A free socket
+// the server has closed is never handed out, and a socket is retired before the server's own
+// `Keep-Alive: timeout=N` runs out.
+#pragma once
+
+#include <corohttp/detail/client_connection.hpp>
+#include <corohttp/io/async_event.hpp>
+#include <corohttp/io/read_buffer.hpp>
+#include <corohttp/io/stream.hpp>
+#include <corohttp/request_options.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace corohttp {
+
+struct agent_options {
+  /// Keep sockets open for later requests (Node's keepAlive; the global agent has it on, as
+  /// Node ≥ 19's does).
+  bool keep_alive = false;
+  /// TCP keep-alive initial delay on pooled sockets (Node's keepAliveMsecs).
+  std::chrono::milliseconds keep_alive_msecs{1000};
+  /// Sockets per name at once; further requests wait for one.
+  std::size_t max_sockets = std::numeric_limits<std::size_t>::max();
+  /// Sockets in all at once.
+  std::size_t max_total_sockets = std::numeric_limits<std::size_t>::max();
+  /// Free sockets kept per name.
+  std::size_t max_free_sockets = 256;
+  /// A free socket idle this long is closed (the global agent: 5 s, as Node's). 0 = never.
+  std::chrono::milliseconds timeout{0};
+  /// "lifo" (Node's default: the most recently used socket first) or "fifo".
+  bool lifo = true;
+};
+
+namespace detail {
+
+struct agent_pool {
+  std::vector<std::unique_ptr<client_connection>> free;  // back = most recently freed
+  std::size_t busy = 0;
+  std::deque<async_event*> waiting;  // requests waiting for a socket, first come first served
+};
+
+struct agent_state : std::enable_shared_from_this<agent_state> {
+  agent_state(const net::any_io_executor& ex, agent_options o)
+      : executor(ex), options(o), pool(32 * 1024) {}
+
+  net::any_io_executor executor;
+  agent_options options;
+  buffer_pool pool;
+  std::map<std::string, agent_pool, std::less<>> pools;
+  std::size_t total = 0;  // busy + free sockets
+  bool destroyed = false;
+
+  agent_pool& at(std::string_view name) {
+    auto it = pools.find(name);
+    if (it == pools.end()) it = pools.emplace(std::string(name), agent_pool{}).first;
+    return it->second;
+  }
+
+  /// A connection for `name`: a healthy free one, else a new one once the limits allow.
+  awaitable<std::unique_ptr<client_connection>> acquire(std::string name, const request_options& o,
+                                                          boost::system::error_code& ec, bool force_new) {
+    auto self = shared_from_this();
+    prune();
+    parser_options popt;
+    popt.max_header_size = o.max_header_size;
+    popt.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    for (;;) {
+      if (destroyed) {
+        ec = error::agent_destroyed;
+        co_return nullptr;
+      }
+      agent_pool& p = at(name);
+      while (!p.free.empty() && !force_new) {
+        std::unique_ptr<client_connection> c;
+        if (options.lifo) {
+          c = std::move(p.free.back());
+          p.free.pop_back();
+        } else {
+          c = std::move(p.free.front());
+          p.free.erase(p.free.begin());
+        }
+        if (c->healthy()) {
+          ++p.busy;
+          c->reused = true;
+          c->parse.reset();
+          c->parse.options() = popt;
+          co_return c;
+        }
+        c->close();
+        --total;
+      }
+      if (p.busy < options.max_sockets && total < options.max_total_sockets) {
+        ++p.busy;
+        ++total;
+        auto c = std::make_unique<client_connection>(executor, pool, name, popt);
+        ec = co_await c->connect(o);
+        if (ec) {
+          c->close();
+          lost(name);
+          co_return nullptr;
+        }
+        if (options.keep_alive) {
+          boost::system::error_code ignored;
+          c->socket.set_option(net::socket_base::keep_alive(true), ignored);
+        }
+        co_return c;
+      }
+      // Wait for a socket of this name to come back (or go away).
+      async_event ready(executor);
+      p.waiting.push_back(&ready);
+      co_await ready.wait();
+      auto& q = at(name).waiting;
+      for (auto it = q.begin(); it != q.end(); ++it)
+        if (*it == &ready) {
+          q.erase(it);
+          break;
+        }
+    }
+  }
+
+  /// The exchange is done with `c`; `reusable` when the last message allows keeping it.
+  void release(std::unique_ptr<client_connection> c, bool reusable) {
+    agent_pool& p = at(c->name);
+    --p.busy;
+    if (reusable && options.keep_alive && !destroyed && c->socket.is_open() && p.free.size() < options.max_free_sockets) {
+      c->idle_since = std::chrono::steady_clock::now();
+      c->set_timeout(std::chrono::milliseconds(0));
+      c->buf.release_if_empty();
+      p.free.push_back(std::move(c));
+    } else {
+      c->close();
+      --total;
+    }
+    wake(p);
+  }
+
+  /// A busy connection failed or was given up.
+  void lost(std::string_view name) {
+    agent_pool& p = at(name);
+    --p.busy;
+    --total;
+    wake(p);
+  }
+
+  void wake(agent_pool& p) {
+    if (!p.waiting.empty()) p.waiting.front()->set();
+  }
+
+  void destroy() {
+    destroyed = true;
+    for (auto& [name, p] : pools) {
+      for (auto& c : p.free) {
+        c->close();
+        --total;
+      }
+      p.free.clear();
+      for (auto* w : p.waiting) w->set();
+    }
+  }
+
+  // Closes free sockets that idled past the agent's timeout or the server's keep-alive time, or
+  // that the server has closed. Run lazily whenever the agent is used (at most every 250 ms): a
+  // timer would keep io_context::run() from returning, where Node lets the process exit.
+  void prune(bool force = false) {
+    auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_prune < std::chrono::milliseconds(250)) return;
+    last_prune = now;
+    for (auto& [name, p] : pools) {
+      std::erase_if(p.free, [&](std::unique_ptr<client_connection>& c) {
+        bool expired = (c->expires && now >= *c->expires) ||
+                       (options.timeout.count() > 0 && now - c->idle_since >= options.timeout) || !c->healthy();
+        if (expired) {
+          c->close();
+          --total;
+        }
+        return expired;
+      });
+    }
+  }
+  std::chrono::steady_clock::time_point last_prune{};
+};
+
+}  // namespace detail
+
+class agent {
+ public:
+  explicit agent(const net::any_io_executor& ex, agent_options options = {})
+      : state_(std::make_shared<detail::agent_state>(ex, options)) {}
+  explicit agent(net::io_context& io, agent_options options = {}) : agent(io.get_executor(), options) {}
+  agent(const agent&) = delete;
+  agent& operator=(const agent&) = delete;
+  ~agent() { destroy(); }
+
+  const agent_options& options() const noexcept { return state_->options; }
+  agent_options& options() noexcept { return state_->options; }
+
+  /// Node's agent.getName(options): "host:port:localAddress[:family]".
+  static std::string get_name(const request_options& o) {
+    std::string name = o.hostname.empty() ? o.host : o.hostname;
+    if (name.empty()) name = "localhost";
+    name += ':' + std::to_string(o.port) + ':' + o.local_address;
+    if (o.family == 4 || o.family == 6) name += ':' + std::to_string(o.family);
+    if (!o.socket_path.empty()) name += ':' + o.socket_path;
+    return name;
+  }
+
+  /// Node's agent.sockets: sockets in use, per name.
+  std::map<std::string, std::size_t> sockets() const {
+    std::map<std::string, std::size_t> m;
+    for (auto& [n, p] : state_->pools)
+      if (p.busy) m[n] = p.busy;
+    return m;
+  }
+  /// Node's agent.freeSockets: sockets waiting for reuse, per name.
+  std::map<std::string, std::size_t> free_sockets() const {
+    std::map<std::string, std::size_t> m;
+    for (auto& [n, p] : state_->pools)
+      if (!p.free.empty()) m[n] = p.free.size();
+    return m;
+  }
+  /// Node's agent.requests: requests waiting for a socket, per name.
+  std::map<std::string, std::size_t> requests() const {
+    std::map<std::string, std::size_t> m;
+    for (auto& [n, p] : state_->pools)
+      if (!p.waiting.empty()) m[n] = p.waiting.size();
+    return m;
+  }
+
+  /// Closes the free sockets that expired or that their server closed (done lazily on each use).
+  void prune() { state_->prune(true); }
+
+  /// Node's agent.destroy(): closes the free sockets; sockets in use close when their request ends.
+  void destroy() { state_->destroy(); }
+
+  const std::shared_ptr<detail::agent_state>& state() const noexcept { return state_; }
+
+ private:
+  std::shared_ptr<detail::agent_state> state_;
+};
+
+namespace detail {
+// The global agent of one io_context (Node has one per process; we have one per event loop).
+class global_agent_service : public net::execution_context::service {
+ public:
+  using key_type = global_agent_service;
+  static inline net::execution_context::id id;
+  explicit global_agent_service(net::execution_context& ctx) : net::execution_context::service(ctx) {}
+  corohttp::agent& get(const net::any_io_executor& ex) {
+    if (!agent_) {
+      agent_options o;
+      o.keep_alive = true;
+      o.timeout = std::chrono::milliseconds(5000);
+      agent_ = std::make_unique<corohttp::agent>(ex, o);
+    }
+    return *agent_;
+  }
+
+ private:
+  void shutdown() override {
+    if (agent_) agent_->destroy();
+  }
+  std::unique_ptr<corohttp::agent> agent_;
+};
+}  // namespace detail
+
+/// Node's http.globalAgent, for the io_context `ex` belongs to: keep-alive on, free sockets kept 5 s.
+inline agent& global_agent(const net::any_io_executor& ex) {
+  auto& ctx = net::query(ex, net::execution::context);
+  return net::use_service<detail::global_agent_service>(ctx).get(ex);
+}
+
+}  // namespace corohttp

@@ -1,0 +1,624 @@
+// Node's http.ClientRequest. A request gets its socket from the agent at once (Node's 'socket'
+// event is the socket() awaitable); its head is written with the first write(), end() or
+// flush_headers(); the response is the response() awaitable. Framing is Node's: Content-Length
+// when the caller set it or when end(data) carries the whole body, chunked otherwise when a body
+// is streamed. Errors (DNS, refused, reset, parse, timeout, abort) are error_codes from the
+// awaitables.
+#pragma once
+
+#include <corohttp/agent.hpp>
+#include <corohttp/detail/base64.hpp>
+#include <corohttp/detail/client_connection.hpp>
+#include <corohttp/incoming_message.hpp>
+#include <corohttp/io/async_event.hpp>
+#include <corohttp/proto/outgoing_headers.hpp>
+#include <corohttp/proto/serializer.hpp>
+#include <corohttp/request_options.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace corohttp {
+
+/// What response() yields: the response (valid while the client_request lives), or an error.
+struct response_result {
+  boost::system::error_code ec;
+  incoming_message* response = nullptr;
+  explicit operator bool() const noexcept { return !ec && response; }
+  incoming_message* operator->() const noexcept { return response; }
+  incoming_message& operator*() const noexcept { return *response; }
+};
+
+/// What upgrade() and connect() yield: the 101 (or 2xx to CONNECT) response, the socket, now the
+/// caller's, and the bytes the server sent after the head.
+struct upgrade_result {
+  boost::system::error_code ec;
+  incoming_message* response = nullptr;
+  std::optional<stream_socket> socket;
+  std::string head;
+};
+
+namespace detail {
+
+inline bool is_idempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
+}
+
+class client_exchange final : public message_source, public std::enable_shared_from_this<client_exchange> {
+  using clock = std::chrono::steady_clock;
+
+ public:
+  client_exchange(const net::any_io_executor& ex, request_options o)
+      : executor_(ex), opt_(std::move(o)), socket_ready_(ex), continue_(ex), closed_(ex) {}
+
+  // --- set-up ------------------------------------------------------------------------------------
+  boost::system::error_code init() {
+    if (opt_.protocol != "http:") return error::unsupported_protocol;
+    if (auto ec = check_request_target(opt_.path)) return ec;
+    if (!ascii::is_token(opt_.method)) return error::invalid_http_token;
+    for (auto& [n, v] : opt_.headers)
+      if (auto ec = headers_.append(n, v)) return ec;
+    if (opt_.no_agent) {
+      own_agent_ = std::make_shared<agent_state>(executor_, agent_options{});
+      agent_ = own_agent_;
+    } else {
+      agent_ = (opt_.agent ? *opt_.agent : global_agent(executor_)).state();
+    }
+    keep_alive_ = agent_->options.keep_alive && !opt_.no_agent;
+    name_ = agent::get_name(opt_);
+    method_ = parse_method(opt_.method);
+    return {};
+  }
+
+  // Gets a socket from the agent straight away, as Node does.
+  void start() { net::co_spawn(executor_, get_socket(shared_from_this(), false), net::detached); }
+
+  // --- headers -----------------------------------------------------------------------------------
+  outgoing_headers& headers() noexcept { return headers_; }
+  bool head_sent() const noexcept { return head_sent_; }
+  const request_options& options() const noexcept { return opt_; }
+  bool reused_socket() const noexcept { return reused_; }
+
+  // --- writing -----------------------------------------------------------------------------------
+  awaitable<boost::system::error_code> flush_headers() {
+    if (head_sent_) co_return boost::system::error_code{};
+    co_return co_await send({}, false, std::nullopt);
+  }
+  awaitable<boost::system::error_code> write(std::string_view data) {
+    if (ended_) co_return error::write_after_end;
+    co_return co_await send(data, false, std::nullopt);
+  }
+  awaitable<boost::system::error_code> end(std::string_view data) {
+    if (ended_) co_return boost::system::error_code{};
+    co_return co_await send(data, true, head_sent_ ? std::nullopt : std::optional<std::uint64_t>(data.size()));
+  }
+
+  // --- events ------------------------------------------------------------------------------------
+  awaitable<boost::system::error_code> socket_event() {
+    auto self = shared_from_this();
+    co_await socket_ready_.wait();
+    co_return ec_;
+  }
+
+  awaitable<boost::system::error_code> continue_event() {
+    auto self = shared_from_this();
+    if (!head_sent_)
+      if (auto ec = co_await flush_headers()) co_return ec;
+    if (!got_continue_ && !final_head_) co_await read_head();
+    if (got_continue_) co_return boost::system::error_code{};
+    co_return ec_ ? ec_ : make_error_code(error::connection_closed);
+  }
+
+  awaitable<response_result> response() {
+    auto self = shared_from_this();
+    if (!ended_)
+      if (auto ec = co_await end({})) co_return response_result{ec, nullptr};
+    while (!final_head_ && !ec_) co_await read_head();
+    if (ec_) co_return response_result{ec_, nullptr};
+    co_return response_result{{}, &res_};
+  }
+
+  awaitable<upgrade_result> take_over() {
+    auto self = shared_from_this();
+    upgrade_result out;
+    auto r = co_await response();
+    out.ec = r.ec;
+    out.response = r.response;
+    if (r.ec) co_return out;
+    if (!upgraded_ || !conn_) {
+      out.ec = error::connection_closed;  // the server answered without switching
+      co_return out;
+    }
+    out.head.assign(conn_->buf.data());
+    conn_->buf.consume(out.head.size());
+    out.socket.emplace(std::move(conn_->socket));
+    agent_->lost(conn_->name);
+    conn_.reset();
+    co_return out;
+  }
+
+  void abort() {
+    if (aborted_) return;
+    aborted_ = true;
+    if (!ec_) ec_ = error::aborted;
+    if (conn_) {
+      conn_->close();
+      agent_->lost(conn_->name);
+      conn_.reset();
+    }
+    res_.mark_aborted();
+    socket_ready_.set();
+    closed_.set();
+  }
+
+  void set_timeout(std::chrono::milliseconds ms) {
+    opt_.timeout = ms;
+    if (conn_) conn_->set_timeout(ms);
+  }
+  void set_no_delay(bool on) {
+    no_delay_ = on;
+    if (conn_ && conn_->socket.is_open()) {
+      boost::system::error_code ignored;
+      conn_->socket.set_option(net::ip::tcp::no_delay(on), ignored);
+    }
+  }
+  void set_socket_keep_alive(bool on, std::chrono::milliseconds initial_delay) {
+    tcp_keep_alive_ = on;
+    keep_alive_delay_ = initial_delay;
+    apply_socket_keep_alive();
+  }
+
+  /// The client_request handle is gone: a response not read to its end cannot leave its socket
+  /// reusable.
+  void abandon() {
+    if (conn_) abort();
+  }
+
+  // --- message_source (the response body) --------------------------------------------------------
+  awaitable<std::optional<std::string_view>> read_body(boost::system::error_code& ec) override {
+    if (!conn_ || body_done_) {
+      if (!body_done_ && ec_) ec = ec_;
+      co_return std::nullopt;
+    }
+    auto self = shared_from_this();
+    for (;;) {
+      parser::step s = conn_->parse.parse(conn_->buf.data());
+      switch (s.what) {
+        case parser::event::body:
+          conn_->buf.consume(s.consumed);
+          co_return s.body;
+        case parser::event::complete:
+          res_.set_trailers(conn_->parse.trailers());
+          conn_->buf.consume(s.consumed);
+          finish(true);
+          co_return std::nullopt;
+        case parser::event::need_more:
+          conn_->buf.consume(s.consumed);
+          if (auto e = co_await conn_->fill()) {
+            if (e == net::error::eof && conn_) {
+              // A body delimited by the end of the connection ends here.
+              parser::step f = conn_->parse.finish();
+              if (f.what == parser::event::complete) {
+                finish(false);
+                co_return std::nullopt;
+              }
+            }
+            ec = ec_ = e == net::error::eof ? make_error_code(error::connection_closed) : e;
+            fail();
+            co_return std::nullopt;
+          }
+          continue;
+        case parser::event::error:
+          ec = ec_ = conn_->parse.error();
+          fail();
+          co_return std::nullopt;
+        default:
+          finish(false);
+          co_return std::nullopt;
+      }
+    }
+  }
+  stream_socket& socket() noexcept override { return conn_ ? conn_->socket : dummy_socket(); }
+  void set_timeout(std::chrono::milliseconds ms, std::function<void()>) override { set_timeout(ms); }
+  awaitable<void> wait_closed() override { return closed_.wait(); }
+
+ private:
+  stream_socket& dummy_socket() {
+    if (!dummy_) dummy_.emplace(executor_);
+    return *dummy_;
+  }
+
+  static awaitable<void> get_socket(std::shared_ptr<client_exchange> self, bool force_new) {
+    boost::system::error_code ec;
+    auto c = co_await self->agent_->acquire(self->name_, self->opt_, ec, force_new);
+    if (self->aborted_) {
+      if (c) self->agent_->release(std::move(c), true);
+      co_return;
+    }
+    if (ec) {
+      self->ec_ = ec;
+    } else {
+      self->conn_ = std::move(c);
+      self->reused_ = self->conn_->reused;
+      self->conn_->parse.expect_response_to(self->method_);
+      if (self->opt_.timeout.count() > 0) self->conn_->set_timeout(self->opt_.timeout);
+      if (!self->no_delay_) self->set_no_delay(false);
+      self->apply_socket_keep_alive();
+    }
+    self->socket_ready_.set();
+  }
+
+  void apply_socket_keep_alive() {
+    if (!conn_ || !conn_->socket.is_open() || !tcp_keep_alive_) return;
+    boost::system::error_code ignored;
+    conn_->socket.set_option(net::socket_base::keep_alive(true), ignored);
+    int secs = static_cast<int>(keep_alive_delay_.count() / 1000);
+    if (secs > 0) ::setsockopt(conn_->socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof secs);
+  }
+
+  awaitable<boost::system::error_code> wait_socket() {
+    co_await socket_ready_.wait();
+    if (ec_) co_return ec_;
+    if (!conn_) co_return make_error_code(error::aborted);
+    co_return boost::system::error_code{};
+  }
+
+  boost::system::error_code build_head(std::optional<std::uint64_t> known_length) {
+    head_.clear();
+    if (auto ec = head_.request_line(opt_.method, opt_.path)) return ec;
+    headers_.write_to(head_);
+    if (opt_.set_host && !headers_.has("host")) {
+      std::string host = opt_.hostname.empty() ? opt_.host : opt_.hostname;
+      if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+      if (opt_.port != 80) host += ":" + std::to_string(opt_.port);
+      if (auto ec = head_.field("Host", host)) return ec;
+    }
+    if (!opt_.auth.empty() && !headers_.has("authorization")) {
+      std::string v = "Basic ";
+      append_base64(v, opt_.auth);
+      head_.trusted_field("Authorization", v);
+    }
+    framing_input in;
+    in.known_length = known_length;
+    in.chunked_by_default = !(method_ == method::get || method_ == method::head || method_ == method::delete_ ||
+                              method_ == method::options || method_ == method::trace || method_ == method::connect);
+    for (const auto& f : headers_) {
+      if (ascii::iequals(f.name, "content-length")) in.user_content_length = true;
+      if (ascii::iequals(f.name, "transfer-encoding")) {
+        in.user_transfer_encoding = true;
+        std::string_view v = ascii::trim_ows(f.values.back());
+        in.user_te_chunked = v.size() >= 7 && ascii::iequals(v.substr(v.size() - 7), "chunked");
+      }
+      if (ascii::iequals(f.name, "connection")) {
+        user_connection_ = true;
+        for (const auto& v : f.view())
+          if (v.find("close") != std::string::npos || v.find("Close") != std::string::npos) keep_alive_ = false;
+      }
+    }
+    plan_ = choose_framing(in);
+    if (!user_connection_) head_.trusted_field("Connection", keep_alive_ ? "keep-alive" : "close");
+    if (plan_.add_content_length) (void)head_.field("Content-Length", plan_.content_length);
+    if (plan_.add_chunked) head_.trusted_field("Transfer-Encoding", "chunked");
+    head_.end();
+    return {};
+  }
+
+  awaitable<boost::system::error_code> send(std::string_view data, bool last, std::optional<std::uint64_t> known) {
+    auto self = shared_from_this();
+    if (aborted_) co_return ec_;
+    if (!head_sent_ && head_.size() == 0)
+      if (auto ec = build_head(known)) co_return ec;
+    if (auto ec = co_await wait_socket()) co_return ec;
+    // A whole, small body of an idempotent request is kept for the one retry on a fresh socket.
+    if (last && known && reused_ && is_idempotent(opt_.method) && data.size() <= 64 * 1024) retained_.assign(data);
+    if (last) ended_ = true;
+    std::array<std::string_view, 5> pieces;
+    std::size_t n = 0;
+    if (!head_sent_) pieces[n++] = head_.data();
+    chunk_header frame(data.size());
+    if (plan_.framing == body_framing::chunked) {
+      if (!data.empty()) {
+        pieces[n++] = frame.view();
+        pieces[n++] = data;
+        pieces[n++] = chunk_crlf;
+      }
+      if (last) pieces[n++] = last_chunk;
+    } else if (!data.empty()) {
+      pieces[n++] = data;
+    }
+    head_sent_ = true;
+    co_return co_await write_pieces(std::span(pieces.data(), n));
+  }
+
+  awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces) {
+    std::array<net::const_buffer, 5> bufs;
+    std::size_t n = 0;
+    for (auto p : pieces)
+      if (!p.empty()) bufs[n++] = net::buffer(p.data(), p.size());
+    if (n == 0) co_return boost::system::error_code{};
+    if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);
+    auto [ec, written] = co_await net::async_write(conn_->socket, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
+    if (conn_) {
+      conn_->touch();
+      if (conn_->timed_out()) ec = error::socket_timeout;
+    }
+    if (ec && ec != error::socket_timeout && may_retry()) co_return boost::system::error_code{};  // retried when reading
+    if (ec) {
+      ec_ = ec;
+      fail();
+    }
+    co_return ec;
+  }
+
+  bool may_retry() const {
+    return reused_ && !retried_ && !response_bytes_ && ended_ && is_idempotent(opt_.method) &&
+           (plan_.framing == body_framing::none || !retained_.empty() || plan_.framing == body_framing::length);
+  }
+
+  // The stale keep-alive race: the server closed the pooled socket as we sent on it. Nothing of a
+  // response arrived, the request is idempotent and whole: send it again, once, on a fresh socket.
+  awaitable<bool> retry() {
+    retried_ = true;
+    if (conn_) {
+      conn_->close();
+      agent_->lost(conn_->name);
+      conn_.reset();
+    }
+    socket_ready_.reset();
+    co_await get_socket(shared_from_this(), true);
+    if (ec_ || !conn_) co_return false;
+    std::array<std::string_view, 2> pieces{head_.data(), retained_};
+    std::array<net::const_buffer, 2> bufs{net::buffer(pieces[0].data(), pieces[0].size()),
+                                          net::buffer(pieces[1].data(), pieces[1].size())};
+    auto [ec, n] = co_await net::async_write(conn_->socket, bufs, net::as_tuple(net::use_awaitable));
+    if (ec) {
+      ec_ = ec;
+      fail();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Reads up to the next response head: 100 Continue sets the continue event, other 1xx are
+  // skipped (as Node skips them without an 'information' listener), a final one is the response.
+  awaitable<void> read_head() {
+    if (ec_ || final_head_) co_return;
+    if (auto ec = co_await wait_socket()) {
+      ec_ = ec;
+      co_return;
+    }
+    for (;;) {
+      if (!conn_) {
+        if (!ec_) ec_ = error::aborted;
+        co_return;
+      }
+      parser::step s = conn_->parse.parse(conn_->buf.data());
+      switch (s.what) {
+        case parser::event::head: {
+          const message_head& h = conn_->parse.head();
+          if (h.status >= 100 && h.status < 200 && !h.upgrade) {
+            if (h.status == 100) got_continue_ = true;
+            conn_->buf.consume(s.consumed);
+            // Let the parser complete the informational message.
+            parser::step done = conn_->parse.parse(conn_->buf.data());
+            conn_->buf.consume(done.consumed);
+            conn_->parse.expect_response_to(method_);
+            if (h.status == 100) co_return;
+            continue;
+          }
+          res_.assign(h, this);
+          read_keep_alive_hint(h);
+          conn_->buf.consume(s.consumed);
+          final_head_ = true;
+          upgraded_ = h.upgrade;
+          server_keeps_ = h.keep_alive;
+          if (h.framing == body_framing::none && !upgraded_) {
+            // Complete the body-less message so the connection is clean for the next request.
+            parser::step done = conn_->parse.parse(conn_->buf.data());
+            conn_->buf.consume(done.consumed);
+            finish(true);
+          }
+          co_return;
+        }
+        case parser::event::need_more: {
+          conn_->buf.consume(s.consumed);
+          auto e = co_await conn_->fill();
+          if (!e) {
+            response_bytes_ = true;
+            continue;
+          }
+          if (!response_bytes_ && !conn_->buf.size() && may_retry() &&
+              (e == net::error::eof || e == net::error::connection_reset || e == net::error::broken_pipe)) {
+            if (co_await retry()) continue;
+            co_return;
+          }
+          ec_ = (e == net::error::eof || e == net::error::connection_reset) && !response_bytes_
+                    ? make_error_code(error::socket_hang_up)
+                    : e;
+          fail();
+          co_return;
+        }
+        case parser::event::error:
+          ec_ = conn_->parse.error();
+          fail();
+          co_return;
+        default:
+          ec_ = error::connection_closed;
+          fail();
+          co_return;
+      }
+    }
+  }
+
+  void read_keep_alive_hint(const message_head& h) {
+    for (header_field f : h.headers) {
+      if (!ascii::iequals(f.name, "keep-alive")) continue;
+      auto at = f.value.find("timeout=");
+      if (at == std::string_view::npos) continue;
+      int secs = 0;
+      for (char c : f.value.substr(at + 8)) {
+        if (c < '0' || c > '9') break;
+        secs = secs * 10 + (c - '0');
+      }
+      // Retire the socket a second before the server would close it (Node's agent does the same).
+      conn_->expires = clock::now() + std::chrono::seconds(secs) - std::chrono::milliseconds(1000);
+    }
+  }
+
+  // The message is over: the socket goes back to the agent (or is closed).
+  void finish(bool reusable_framing) {
+    body_done_ = true;
+    if (!conn_) return;
+    bool reusable = reusable_framing && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
+    conn_->reused = true;
+    agent_->release(std::move(conn_), reusable);
+    closed_.set();
+  }
+  void fail() {
+    body_done_ = true;
+    if (conn_) {
+      conn_->close();
+      agent_->lost(conn_->name);
+      conn_.reset();
+    }
+    res_.mark_aborted();
+    closed_.set();
+  }
+
+  net::any_io_executor executor_;
+  request_options opt_;
+  std::shared_ptr<agent_state> agent_, own_agent_;
+  std::string name_;
+  corohttp::method method_ = method::get;
+  outgoing_headers headers_;
+  head_writer head_;
+  framing_plan plan_;
+  std::string retained_;
+  std::unique_ptr<client_connection> conn_;
+  incoming_message res_;
+  async_event socket_ready_, continue_, closed_;
+  std::optional<stream_socket> dummy_;
+  boost::system::error_code ec_;
+  bool keep_alive_ = false, user_connection_ = false;
+  bool head_sent_ = false, ended_ = false, aborted_ = false;
+  bool got_continue_ = false, final_head_ = false, upgraded_ = false, server_keeps_ = true;
+  bool body_done_ = false, response_bytes_ = false, reused_ = false, retried_ = false;
+  bool no_delay_ = true, tcp_keep_alive_ = false;
+  std::chrono::milliseconds keep_alive_delay_{0};
+};
+
+}  // namespace detail
+
+class client_request {
+ public:
+  client_request() = default;
+  explicit client_request(std::shared_ptr<detail::client_exchange> x, boost::system::error_code init_error = {})
+      : x_(std::move(x)), init_error_(init_error) {}
+  client_request(client_request&&) noexcept = default;
+  client_request& operator=(client_request&& o) noexcept {
+    if (x_ && x_ != o.x_) x_->abandon();
+    x_ = std::move(o.x_);
+    init_error_ = o.init_error_;
+    return *this;
+  }
+  ~client_request() {
+    if (x_) x_->abandon();
+  }
+
+  /// An error found when the request was made (a bad path, protocol or header): every awaitable
+  /// then yields it too.
+  boost::system::error_code error() const noexcept { return init_error_; }
+
+  // --- headers, until the head is sent -------------------------------------------------------------
+  boost::system::error_code set_header(std::string_view name, std::string_view value) {
+    if (x_->head_sent()) return error::headers_sent;
+    return x_->headers().set(name, value);
+  }
+  boost::system::error_code set_header(std::string_view name, std::initializer_list<std::string_view> values) {
+    if (x_->head_sent()) return error::headers_sent;
+    return x_->headers().set(name, values);
+  }
+  std::optional<std::string_view> get_header(std::string_view name) const { return x_->headers().get(name); }
+  bool has_header(std::string_view name) const { return x_->headers().has(name); }
+  boost::system::error_code remove_header(std::string_view name) {
+    if (x_->head_sent()) return error::headers_sent;
+    x_->headers().remove(name);
+    return {};
+  }
+  std::vector<std::string> get_header_names() const { return x_->headers().names(); }
+  bool headers_sent() const { return x_->head_sent(); }
+
+  std::string_view method() const { return x_->options().method; }
+  std::string_view path() const { return x_->options().path; }
+  std::string_view host() const {
+    return x_->options().hostname.empty() ? x_->options().host : x_->options().hostname;
+  }
+  std::string_view protocol() const { return x_->options().protocol; }
+  /// Node's req.reusedSocket: the socket served an earlier request.
+  bool reused_socket() const { return x_->reused_socket(); }
+
+  // --- writing ---------------------------------------------------------------------------------------
+  /// Node's flushHeaders(): sends the head now.
+  awaitable<boost::system::error_code> flush_headers() {
+    if (init_error_) co_return init_error_;
+    co_return co_await x_->flush_headers();
+  }
+  /// A chunk of the body (the head first); completes when the kernel has it.
+  awaitable<boost::system::error_code> write(std::string_view data) {
+    if (init_error_) co_return init_error_;
+    co_return co_await x_->write(data);
+  }
+  /// Ends the request, with a last chunk of data if given.
+  awaitable<boost::system::error_code> end(std::string_view data = {}) {
+    if (init_error_) co_return init_error_;
+    co_return co_await x_->end(data);
+  }
+  /// Node's abort()/destroy(): the socket is destroyed; awaits in progress end with error::aborted.
+  void abort() {
+    if (x_) x_->abort();
+  }
+
+  // --- one-shot events -------------------------------------------------------------------------------
+  /// 'response': the final response (1xx are skipped; 100 goes to wait_continue()). Ends the request
+  /// first if end() was not called.
+  awaitable<response_result> response() {
+    if (init_error_) co_return response_result{init_error_, nullptr};
+    co_return co_await x_->response();
+  }
+  /// 'socket': completes when the agent has assigned a socket.
+  awaitable<boost::system::error_code> wait_socket() {
+    if (init_error_) co_return init_error_;
+    co_return co_await x_->socket_event();
+  }
+  /// 'continue': the server sent 100 Continue (send `Expect: 100-continue` to ask for it).
+  awaitable<boost::system::error_code> wait_continue() {
+    if (init_error_) co_return init_error_;
+    co_return co_await x_->continue_event();
+  }
+  /// 'upgrade': the 101 response and the socket, handed over.
+  awaitable<upgrade_result> upgrade() {
+    if (init_error_) co_return upgrade_result{init_error_, nullptr, std::nullopt, {}};
+    co_return co_await x_->take_over();
+  }
+  /// 'connect': the 2xx response to CONNECT and the tunnel's socket.
+  awaitable<upgrade_result> connect() { return upgrade(); }
+
+  // --- socket settings -------------------------------------------------------------------------------
+  void set_timeout(std::chrono::milliseconds ms) { x_->set_timeout(ms); }
+  void set_no_delay(bool on = true) { x_->set_no_delay(on); }
+  void set_socket_keep_alive(bool on = true, std::chrono::milliseconds initial_delay = {}) {
+    x_->set_socket_keep_alive(on, initial_delay);
+  }
+
+ private:
+  std::shared_ptr<detail::client_exchange> x_;
+  boost::system::error_code init_error_;
+};
+
+}  // namespace corohttp
