@@ -491,7 +491,7 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         i = j + 1;
         mark_ = static_cast<std::uint32_t>(i);
         line_ = line::target;
-        continue;
+        [[fallthrough]];  // scan::target copes with i == size
       }
       case line::target: {
         std::size_t j = scan::target(base, i, size);
@@ -511,7 +511,9 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         i = j + 1;
         mark_ = static_cast<std::uint32_t>(i);
         line_ = line::req_version;
-        continue;
+        if (i == size) continue;
+        c = base[i];
+        [[fallthrough]];
       }
       case line::req_version:
       case line::resp_version: {
@@ -529,7 +531,8 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
           if (line_ == line::req_version) {
             i += 8;
             line_ = line::start_cr;
-            continue;
+            c = base[i];
+            goto start_line_end;
           }
           i += 9;
           mark_ = static_cast<std::uint32_t>(i);
@@ -596,6 +599,7 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         continue;
       }
       case line::start_cr: {
+      start_line_end:
         // At the CR (or LF) that ends the start line.
         if (c == '\r') {
           if (i + 1 >= size) { pos_ = static_cast<std::uint32_t>(i); return scan_result::more; }
@@ -608,7 +612,9 @@ inline parser::scan_result parser::scan_lines(const char* base, std::size_t size
         }
         if (!end_start_line(base, origin)) { state_ = state::failed; return scan_result::failed; }
         line_ = line::field_start;
-        continue;
+        if (i == size) continue;
+        c = base[i];
+        [[fallthrough]];
       }
       case line::field_start: {
         if (fast_lines && ascii::is_token_char(c)) {
