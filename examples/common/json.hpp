@@ -3,6 +3,7 @@
 #pragma once
 
 #include <corohttp/detail/base64.hpp>
+#include <corohttp/detail/string_decoder.hpp>
 #include <corohttp/proto/headers.hpp>
 
 #include <cstdint>
@@ -38,6 +39,13 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+/// Appends `s` (bytes from the wire, which Node reads as latin-1) as a JSON string of its UTF-8 text.
+inline void append_json_latin1(std::string& out, std::string_view s) {
+  std::string text;
+  detail::append_latin1_as_utf8(text, s);
+  append_json_string(out, text);
+}
+
 /// A header_map as Node's JSON.stringify(message.headers) prints it.
 inline void append_json(std::string& out, const header_map& map) {
   out.push_back('{');
@@ -45,17 +53,17 @@ inline void append_json(std::string& out, const header_map& map) {
   for (const auto& f : map) {
     if (!first) out.push_back(',');
     first = false;
-    append_json_string(out, f.name);
+    append_json_latin1(out, f.name);
     out.push_back(':');
     if (f.is_array) {
       out.push_back('[');
       for (std::size_t i = 0; i < f.values.size(); ++i) {
         if (i) out.push_back(',');
-        append_json_string(out, f.values[i]);
+        append_json_latin1(out, f.values[i]);
       }
       out.push_back(']');
     } else {
-      append_json_string(out, f.value());
+      append_json_latin1(out, f.value());
     }
   }
   out.push_back('}');
@@ -68,9 +76,9 @@ inline void append_json_raw(std::string& out, const header_list& list) {
   for (header_field f : list) {
     if (!first) out.push_back(',');
     first = false;
-    append_json_string(out, f.name);
+    append_json_latin1(out, f.name);
     out.push_back(',');
-    append_json_string(out, f.value);
+    append_json_latin1(out, f.value);
   }
   out.push_back(']');
 }
@@ -82,12 +90,12 @@ namespace corohttp::examples {
 /// Standard base64 (with padding), as Node's Buffer.toString('base64').
 inline std::string base64(std::string_view in) { return detail::base64(in); }
 
-/// A JSON array of strings (Node's rawHeaders / rawTrailers).
+/// A JSON array of header strings (Node's rawHeaders / rawTrailers), latin-1 decoded as Node does.
 inline void append_json(std::string& out, const std::vector<std::string_view>& items) {
   out.push_back('[');
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out.push_back(',');
-    append_json_string(out, items[i]);
+    append_json_latin1(out, items[i]);
   }
   out.push_back(']');
 }

@@ -69,7 +69,7 @@ class server {
   /// 'checkContinue': called instead of the request handler for `Expect: 100-continue`; it decides
   /// whether to write_continue(). Without it the server answers 100 Continue itself.
   void on_check_continue(request_handler h) { core_->on_check_continue = std::move(h); }
-  /// 'upgrade': without it an Upgrade request's connection is closed.
+  /// 'upgrade': without it an Upgrade request is served as an ordinary request (modern Node).
   void on_upgrade(upgrade_handler h) { core_->on_upgrade = std::move(h); }
   /// 'connect': without it a CONNECT request's connection is closed.
   void on_connect(upgrade_handler h) { core_->on_connect = std::move(h); }

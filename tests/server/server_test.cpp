@@ -599,10 +599,25 @@ TEST_CASE("upgrade: the handler gets the socket and the bytes after the head", "
   CHECK(c.closed_within(2000));
 }
 
-TEST_CASE("without a handler, upgrade and CONNECT close the socket", "[server]") {
+TEST_CASE("without a handler, CONNECT closes and Upgrade is an ordinary request (modern Node)", "[server]") {
   running_server s(hello);
-  CHECK(test::exchange_raw(s.port(), "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n").empty());
   CHECK(test::exchange_raw(s.port(), "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n").empty());
+  raw_client c(s.port());
+  c.send("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n" + get_req);
+  auto r = c.read_responses(2);
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].body == "Hello, World!");
+  CHECK(r[1].body == "Hello, World!");
+}
+
+TEST_CASE("a bad request after a finished response still gets its 400", "[server]") {
+  running_server s(hello);
+  raw_client c(s.port());
+  c.send(get_req);
+  REQUIRE(c.read_responses(1).size() == 1);
+  c.send("GET /bad HTTP/1.1\r\nHost : x\r\n\r\n");
+  CHECK(c.closed_within(2000));
+  CHECK(c.received().ends_with("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
 }
 
 TEST_CASE("CONNECT goes to its handler", "[server]") {

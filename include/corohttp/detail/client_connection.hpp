@@ -26,8 +26,8 @@ class client_connection {
   using clock = std::chrono::steady_clock;
 
  public:
-  client_connection(const net::any_io_executor& ex, buffer_pool& pool, std::string name, parser_options popt)
-      : socket(ex), buf(pool), parse(message_type::response, popt), name(std::move(name)), watchdog_(ex) {}
+  client_connection(const net::any_io_executor& ex, buffer_pool& pool, std::string key, parser_options popt)
+      : socket(ex), buf(pool), parse(message_type::response, popt), name(std::move(key)), watchdog_(ex) {}
   client_connection(const client_connection&) = delete;
 
   stream_socket socket;

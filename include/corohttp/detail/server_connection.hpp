@@ -300,15 +300,20 @@ class server_connection final : public message_source, public response_sink {
         }
 
       // CONNECT and Upgrade: the socket changes hands; the bytes after the head go with it.
+      // Without a handler CONNECT closes; an Upgrade is served as an ordinary request, as in
+      // modern Node.
       if (head.upgrade) {
-        buf_.consume(head_size);
         const upgrade_handler& h = head.method == method::connect ? core_->on_connect : core_->on_upgrade;
-        request_deadline_.reset();
-        if (!h) co_return;  // no handler: the socket closes
-        std::string rest(buf_.data());
-        buf_.consume(rest.size());
-        co_await run_cancellable(h(req_, socket_, rest));
-        co_return;
+        if (h) {
+          buf_.consume(head_size);
+          request_deadline_.reset();
+          std::string rest(buf_.data());
+          buf_.consume(rest.size());
+          co_await run_cancellable(h(req_, socket_, rest));
+          co_return;
+        }
+        if (head.method == method::connect) co_return;
+        parser_.decline_upgrade();
       }
       buf_.consume(head_size);
 
@@ -319,6 +324,7 @@ class server_connection final : public message_source, public response_sink {
       ctx.last_allowed = core_->options.max_requests_per_socket > 0 && served_ >= core_->options.max_requests_per_socket;
       ctx.keep_alive_header = core_->keep_alive_header;
       res_.reset(this, ctx);
+      in_exchange_ = true;
 
       // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
       // first read (Node writes it before emitting 'request'; the effect for the client is the same).
@@ -373,6 +379,7 @@ class server_connection final : public message_source, public response_sink {
         co_return;
 
       // Between requests.
+      in_exchange_ = false;
       arm(keep_alive_deadline_, core_->options.keep_alive_timeout);
       headers_deadline_.reset();
       request_deadline_.reset();
@@ -422,7 +429,7 @@ class server_connection final : public message_source, public response_sink {
       co_await run_cancellable(core_->on_client_error(ec, socket_));
       co_return;
     }
-    if (res_.head_sent() && !idle_) co_return;  // a response is under way: only closing is left
+    if (in_exchange_ && res_.head_sent()) co_return;  // a response is under way: only closing is left
     std::string_view answer = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
     if (ec == error::header_overflow) answer = "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n";
     else if (ec == error::request_timeout) answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
@@ -482,6 +489,7 @@ class server_connection final : public message_source, public response_sink {
   bool terminated_ = false;
   bool in_handler_ = false;
   bool handler_failed_ = false;
+  bool in_exchange_ = false;  // a request is being answered (between its head and its response's end)
   bool body_finished_ = true;
   bool body_failed_ = false;
   boost::system::error_code body_error_;

@@ -25,6 +25,19 @@ inline std::optional<text_encoding> parse_encoding(std::string_view name) {
   return std::nullopt;
 }
 
+/// Latin-1 bytes as UTF-8 text: how Node turns header bytes into strings.
+inline void append_latin1_as_utf8(std::string& out, std::string_view in) {
+  for (char ch : in) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      out.push_back(ch);
+    } else {
+      out.push_back(static_cast<char>(0xc0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    }
+  }
+}
+
 class string_decoder {
  public:
   explicit string_decoder(text_encoding e) : enc_(e) {}
@@ -35,13 +48,14 @@ class string_decoder {
     switch (enc_) {
       case text_encoding::utf8: utf8(in, out); break;
       case text_encoding::latin1:
-        for (unsigned char c : in) append_utf8(out, c);
+        append_latin1_as_utf8(out, in);
         break;
       case text_encoding::ascii:
-        for (unsigned char c : in) out.push_back(static_cast<char>(c & 0x7f));
+        for (char ch : in) out.push_back(static_cast<char>(ch & 0x7f));
         break;
       case text_encoding::hex:
-        for (unsigned char c : in) {
+        for (char ch : in) {
+          auto c = static_cast<unsigned char>(ch);
           out.push_back("0123456789abcdef"[c >> 4]);
           out.push_back("0123456789abcdef"[c & 0xf]);
         }
@@ -67,19 +81,6 @@ class string_decoder {
   }
 
  private:
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
   // Passes complete, valid UTF-8 through; an invalid byte becomes U+FFFD; an incomplete sequence
   // at the end waits for the next chunk.
   void utf8(std::string_view in, std::string& out) {

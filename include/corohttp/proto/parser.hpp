@@ -112,6 +112,10 @@ class parser {
     new_message();
   }
 
+  /// After a head with `upgrade` set: nobody takes the connection over (a server without an upgrade
+  /// handler, as modern Node), so the message is an ordinary one and parsing goes on after it.
+  void decline_upgrade() noexcept { head_.upgrade = false; }
+
   /// Responses only: the next final response answers a HEAD request (no body whatever its headers
   /// say) or a CONNECT (a 2xx is the start of a tunnel). Informational responses before it keep
   /// the setting.
