@@ -3,8 +3,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -78,6 +80,22 @@ inline std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = to_lower(c);
   return out;
+}
+
+/// Eight bytes as one integer, in memory order: compare with pack8() of a literal.
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+/// The first n (≤ 8) bytes of s as load8() would read them, zero-padded.
+constexpr std::uint64_t pack8(std::string_view s, std::size_t n = 8) noexcept {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n && i < s.size(); ++i) {
+    auto b = static_cast<std::uint64_t>(static_cast<unsigned char>(s[i]));
+    v |= std::endian::native == std::endian::little ? b << (8 * i) : b << (8 * (7 - i));
+  }
+  return v;
 }
 
 /// Trims SP and HTAB on both ends (RFC 9110 OWS).

@@ -124,13 +124,18 @@ class parser {
     connect_response_ = m == method::connect;
   }
 
-  step parse(std::string_view data) noexcept;
+  step parse(std::string_view data) noexcept {
+    // The complete step of a message without a body (most requests) is a few instructions here,
+    // without the whole step machinery.
+    if (state_ == state::body_length && remaining_ == 0) return finish_message(0);
+    return parse_step(data);
+  }
 
   /// The peer closed the connection. Completes a body read until EOF; an error mid-message.
   step finish() noexcept;
 
   const message_head& head() const noexcept { return head_; }
-  std::span<const header_field> trailers() const noexcept { return trailer_views_; }
+  std::span<const header_field> trailers() const noexcept { return trailer_views_.span(); }
   /// Messages completed on this connection so far.
   std::uint64_t messages() const noexcept { return messages_; }
   /// True between a head and the end of its message.
@@ -167,6 +172,21 @@ class parser {
     field_start, name, ows, value, value_cr, end_cr,
   };
   enum class ext : std::uint8_t { before_name, name, before_value, value, quoted, quoted_escape, after_quoted };
+
+  // Views of one head's (or trailer section's) fields. The slots only grow, and `used` says how many
+  // hold this message's fields: adding one is a store, with no construction and no call.
+  struct view_list {
+    std::vector<header_field> slots;
+    std::size_t used = 0;
+    void clear() noexcept { used = 0; }
+    std::size_t size() const noexcept { return used; }
+    void push_back(header_field f) noexcept {
+      if (used == slots.size()) [[unlikely]] grow();
+      slots[used++] = f;
+    }
+    [[gnu::noinline]] void grow() noexcept { slots.resize(slots.empty() ? 16 : slots.size() * 2); }
+    std::span<const header_field> span() const noexcept { return {slots.data(), used}; }
+  };
 
   struct span_off {
     std::uint32_t off = 0, len = 0;
@@ -209,12 +229,24 @@ class parser {
 
   bool lenient(std::uint16_t f) const noexcept { return (opt_.lenient & f) != 0; }
 
+  // fast_head() gave up: back to a fresh head, for the resumable path to parse from its start.
+  void restart_head() noexcept {
+    new_message();
+    started_ = true;
+    ec_ = {};
+    reason_ = {};
+    error_offset_ = 0;
+  }
+
   // --- head -------------------------------------------------------------------------------------
   enum class scan_result : std::uint8_t { more, done, failed };
   scan_result scan_lines(const char* base, std::size_t size, std::size_t origin) noexcept;
   bool end_start_line(const char* base, std::size_t origin) noexcept;
   bool end_field(const char* base, std::size_t origin, std::size_t at) noexcept;
+  bool frame_field(std::string_view name, std::string_view value, std::size_t at) noexcept;
   bool end_head(const char* base, std::size_t origin) noexcept;
+  bool decide_head(std::size_t origin) noexcept;
+  bool fast_head(const char* base, std::size_t size) noexcept;
   bool check_version(const char* v, std::size_t n) noexcept;
   bool check_target(std::string_view t) const noexcept;
   void set_error(corohttp::error e, std::string_view reason, std::size_t offset) noexcept {
@@ -223,6 +255,7 @@ class parser {
     error_offset_ = offset;
   }
   step finish_message(std::size_t consumed) noexcept;
+  step parse_step(std::string_view data) noexcept;
 
   message_type type_;
   parser_options opt_;
@@ -251,8 +284,8 @@ class parser {
 
   message_head head_;
   std::vector<field_off> fields_;
-  std::vector<header_field> field_views_;
-  std::vector<header_field> trailer_views_;
+  view_list field_views_;
+  view_list trailer_views_;
 
   boost::system::error_code ec_;
   std::string_view reason_;
@@ -343,7 +376,11 @@ inline bool parser::end_field(const char* base, std::size_t origin, std::size_t 
   if (opt_.max_headers_count == 0 || fields_.size() < opt_.max_headers_count)
     fields_.push_back({name_, {mark_, static_cast<std::uint32_t>(value.size())}});
   if (in_trailers_) return true;  // trailers never frame the message
+  return frame_field(name, value, origin + at);
+}
 
+// `at` is the error offset: the end of the field line in this call's input.
+inline bool parser::frame_field(std::string_view name, std::string_view value, std::size_t at) noexcept {
   // Fields that frame the message or steer the connection. Most fields are none of them: their
   // length and first letter tell, before any comparison.
   static constexpr char first_letter[18] = {0, 0, 0, 0, 0, 0, 'e', 'u', 0, 0, 'c', 0, 0, 0, 'c', 0, 'p', 't'};
@@ -352,22 +389,22 @@ inline bool parser::end_field(const char* base, std::size_t origin, std::size_t 
     case 14:
       if (ascii::iequals(name, "content-length")) {
         if (head_.has_content_length) {
-          set_error(corohttp::error::invalid_content_length, "Duplicate Content-Length", origin + at);
+          set_error(corohttp::error::invalid_content_length, "Duplicate Content-Length", at);
           return false;
         }
         if (value.empty()) {
-          set_error(corohttp::error::invalid_content_length, "Empty Content-Length", origin + at);
+          set_error(corohttp::error::invalid_content_length, "Empty Content-Length", at);
           return false;
         }
         std::uint64_t n = 0;
         for (char c : value) {
           if (c < '0' || c > '9') {
-            set_error(corohttp::error::invalid_content_length, "Invalid character in Content-Length", origin + at);
+            set_error(corohttp::error::invalid_content_length, "Invalid character in Content-Length", at);
             return false;
           }
           auto d = static_cast<std::uint64_t>(c - '0');
           if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-            set_error(corohttp::error::invalid_content_length, "Content-Length overflow", origin + at);
+            set_error(corohttp::error::invalid_content_length, "Content-Length overflow", at);
             return false;
           }
           n = n * 10 + d;
@@ -421,8 +458,12 @@ inline bool parser::end_head(const char* base, std::size_t origin) noexcept {
   for (const field_off& f : fields_)
     field_views_.push_back({std::string_view(base + f.name.off, f.name.len),
                             std::string_view(base + f.value.off, f.value.len)});
-  head_.headers = field_views_;
+  head_.headers = field_views_.span();
+  return decide_head(origin);
+}
 
+// Framing, upgrade and keep-alive from the head's fields; pos_ is the head's end.
+inline bool parser::decide_head(std::size_t origin) noexcept {
   const bool request = type_ == message_type::request;
   if (head_.has_transfer_encoding && head_.has_content_length && !lenient(lenient_chunked_length)) {
     set_error(corohttp::error::unexpected_content_length, "Content-Length can't be present with Transfer-Encoding",
@@ -467,6 +508,79 @@ inline bool parser::end_head(const char* base, std::size_t origin) noexcept {
   if (head_.version_major >= 2) http11 = true;
   head_.keep_alive = http11 ? !head_.connection_close : head_.connection_keep_alive;
   if (head_.framing == body_framing::eof && !request) head_.keep_alive = false;
+  return true;
+}
+
+// A head that is wholly in [base, base + size), parsed in one straight pass that writes the views
+// directly. Only the common shapes are taken (CRLF line ends, HTTP/1.0 or 1.1, a known method, a
+// valid target, well-formed fields): on anything else, or when the blank line is not here, it returns
+// false and the caller restarts the head on the resumable path, which decides (and reports errors)
+// alone. So this path may only accept what that one accepts, with the same result.
+inline bool parser::fast_head(const char* base, std::size_t size) noexcept {
+  std::size_t i;
+  auto version = [&](std::size_t at) {  // at + 8 <= size
+    static constexpr std::uint64_t http11 = ascii::pack8("HTTP/1.1"), http10 = ascii::pack8("HTTP/1.0");
+    const std::uint64_t w = ascii::load8(base + at);
+    if (w != http11 && w != http10) return false;
+    head_.version_major = 1;
+    head_.version_minor = base[at + 7] - '0';
+    return true;
+  };
+  if (type_ == message_type::request) {
+    // method SP target SP "HTTP/1.x" CRLF
+    const std::size_t m = scan::token(base, 0, size);
+    if (m == size || base[m] != ' ') return false;
+    head_.method = parse_method({base, m});
+    if (head_.method == method::unknown) return false;
+    const std::size_t t = m + 1;
+    i = scan::target(base, t, size);
+    if (size - i < 11 || i == t || base[i] != ' ') return false;
+    const std::string_view target(base + t, i - t);
+    if (!check_target(target) || !version(i + 1) || base[i + 9] != '\r' || base[i + 10] != '\n') return false;
+    head_.method_text = {base, m};
+    head_.target = target;
+    i += 11;
+  } else {
+    // "HTTP/1.x" SP 3DIGIT [ SP reason ] CRLF
+    if (size < 14 || !version(0) || base[8] != ' ') return false;
+    const unsigned d0 = static_cast<unsigned char>(base[9] - '0'), d1 = static_cast<unsigned char>(base[10] - '0'),
+                   d2 = static_cast<unsigned char>(base[11] - '0');
+    if (d0 > 9 || d1 > 9 || d2 > 9) return false;
+    head_.status = static_cast<int>(d0 * 100 + d1 * 10 + d2);
+    i = 12;
+    if (base[i] == ' ') {
+      const std::size_t r = i + 1;
+      i = scan::value(base, r, size);
+      head_.reason = {base + r, i - r};
+    } else {
+      head_.reason = {base + i, 0};
+    }
+    if (size - i < 2 || base[i] != '\r' || base[i + 1] != '\n') return false;
+    i += 2;
+  }
+  // Field lines up to the blank line: name ":" OWS value OWS CRLF.
+  for (;;) {
+    if (i == size) return false;
+    if (base[i] == '\r') {
+      if (size - i < 2 || base[i + 1] != '\n') return false;
+      pos_ = static_cast<std::uint32_t>(i + 2);
+      break;
+    }
+    const std::size_t j = scan::token(base, i, size);
+    if (j == i || j == size || base[j] != ':') return false;
+    std::size_t v = j + 1;
+    while (v < size && (base[v] == ' ' || base[v] == '\t')) ++v;
+    const std::size_t e = scan::value(base, v, size);
+    if (size - e < 2 || base[e] != '\r' || base[e + 1] != '\n') return false;
+    std::size_t ve = e;
+    while (ve > v && (base[ve - 1] == ' ' || base[ve - 1] == '\t')) --ve;
+    const std::string_view name(base + i, j - i), value(base + v, ve - v);
+    if (opt_.max_headers_count == 0 || field_views_.size() < opt_.max_headers_count)
+      field_views_.push_back({name, value});
+    if (!frame_field(name, value, e)) return false;
+    i = e + 2;
+  }
+  head_.headers = field_views_.span();
   return true;
 }
 
@@ -739,7 +853,7 @@ inline parser::step parser::finish_message(std::size_t consumed) noexcept {
   return {event::complete, consumed, {}};
 }
 
-inline parser::step parser::parse(std::string_view data) noexcept {
+inline parser::step parser::parse_step(std::string_view data) noexcept {
   const char* p = data.data();
   const std::size_t n = data.size();
   std::size_t i = 0;
@@ -783,7 +897,15 @@ inline parser::step parser::parse(std::string_view data) noexcept {
       case state::trailers: {
         const char* base = p + i;
         const std::size_t size = n - i;
-        scan_result r = scan_lines(base, size, i);
+        // A new head tries the straight path first, over at most one byte more than a head may
+        // have (so an overlong one is the resumable path's to report).
+        bool fast = false;
+        if (state_ == state::head && pos_ == 0) {
+          const std::size_t limit = size > opt_.max_header_size ? opt_.max_header_size + 1 : size;
+          fast = fast_head(base, limit);
+          if (!fast) restart_head();
+        }
+        scan_result r = fast ? scan_result::done : scan_lines(base, size, i);
         if (r == scan_result::failed) {
           state_ = state::failed;
           return {event::error, 0, {}};
@@ -801,7 +923,7 @@ inline parser::step parser::parse(std::string_view data) noexcept {
                                       std::string_view(base + f.value.off, f.value.len)});
           return finish_message(end);
         }
-        if (!end_head(base, i)) {
+        if (!(fast ? decide_head(i) : end_head(base, i))) {
           state_ = state::failed;
           return {event::error, 0, {}};
         }
