@@ -98,6 +98,65 @@ constexpr std::uint64_t pack8(std::string_view s, std::size_t n = 8) noexcept {
   return v;
 }
 
+/// A lower-case ASCII literal (≤ 32 bytes) that input is compared with case-insensitively, 8 bytes (or
+/// 4) at a time: each word read is ORed with 0x20 on the literal's letter positions only, so an
+/// upper-case letter folds onto its lower case and nothing else can land on a letter or on the
+/// literal's other bytes.
+class folded_literal {
+ public:
+  constexpr explicit folded_literal(std::string_view lower) noexcept : n_(lower.size()) {
+    auto word = [&](std::size_t off, std::size_t len, bool mask) {
+      std::uint64_t v = 0;
+      for (std::size_t i = 0; i < len; ++i) {
+        auto c = static_cast<unsigned char>(lower[off + i]);
+        std::uint64_t b = mask ? (c >= 'a' && c <= 'z' ? 0x20 : 0) : c;
+        v |= std::endian::native == std::endian::little ? b << (8 * i) : b << (8 * (len - 1 - i));
+      }
+      return v;
+    };
+    // Whole words, then one that overlaps the last so that every byte is covered.
+    const std::size_t w = n_ >= 8 ? 8 : 4;
+    for (std::size_t off = 0; n_ >= 4 && off < n_; off += w) {
+      const std::size_t at = off + w <= n_ ? off : n_ - w;
+      at_[parts_] = static_cast<std::uint8_t>(at);
+      word_[parts_] = word(at, w, false);
+      mask_[parts_] = word(at, w, true);
+      ++parts_;
+    }
+    for (std::size_t i = 0; i < n_ && n_ < 4; ++i) short_[i] = lower[i];
+  }
+
+  bool matches(std::string_view s) const noexcept { return s.size() == n_ && matches_n(s.data()); }
+  /// The literal's length of bytes at p.
+  bool matches_n(const char* p) const noexcept {
+    if (n_ < 4) {
+      for (std::size_t i = 0; i < n_; ++i)
+        if (static_cast<char>(lower_table[static_cast<unsigned char>(p[i])]) != short_[i]) return false;
+      return true;
+    }
+    std::uint64_t diff = 0;
+    for (std::size_t k = 0; k < parts_; ++k) {
+      std::uint64_t v = 0;
+      if (n_ >= 8) std::memcpy(&v, p + at_[k], 8);
+      else {
+        std::uint32_t v4;
+        std::memcpy(&v4, p + at_[k], 4);
+        v = v4;
+      }
+      diff |= (v | mask_[k]) ^ word_[k];
+    }
+    return diff == 0;
+  }
+  std::size_t size() const noexcept { return n_; }
+
+ private:
+  std::size_t n_;
+  std::size_t parts_ = 0;
+  std::uint8_t at_[4] = {};
+  std::uint64_t word_[4] = {}, mask_[4] = {};
+  char short_[4] = {};
+};
+
 /// Trims SP and HTAB on both ends (RFC 9110 OWS).
 constexpr std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

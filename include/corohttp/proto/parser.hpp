@@ -244,6 +244,7 @@ class parser {
   bool end_start_line(const char* base, std::size_t origin) noexcept;
   bool end_field(const char* base, std::size_t origin, std::size_t at) noexcept;
   bool frame_field(std::string_view name, std::string_view value, std::size_t at) noexcept;
+  bool frame_field_named(std::string_view name, std::string_view value, std::size_t at) noexcept;
   bool end_head(const char* base, std::size_t origin) noexcept;
   bool decide_head(std::size_t origin) noexcept;
   bool fast_head(const char* base, std::size_t size) noexcept;
@@ -359,15 +360,22 @@ inline bool parser::end_start_line(const char* base, std::size_t origin) noexcep
 
 namespace detail {
 // Splits a comma list and calls f(token) for each element, trimmed of OWS (empty ones included).
+// Lists here are a few bytes long: a plain loop beats a memchr call per element.
 template <class F>
 inline void for_each_list_item(std::string_view v, F&& f) {
-  while (true) {
-    auto comma = v.find(',');
-    f(ascii::trim_ows(v.substr(0, comma)));
-    if (comma == std::string_view::npos) return;
-    v.remove_prefix(comma + 1);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != ',') continue;
+    f(ascii::trim_ows(v.substr(start, i - start)));
+    start = i + 1;
   }
+  f(ascii::trim_ows(v.substr(start)));
 }
+
+inline constexpr ascii::folded_literal lit_content_length{"content-length"}, lit_transfer_encoding{"transfer-encoding"},
+    lit_connection{"connection"}, lit_proxy_connection{"proxy-connection"}, lit_upgrade{"upgrade"},
+    lit_expect{"expect"}, lit_100_continue{"100-continue"}, lit_chunked{"chunked"}, lit_close{"close"},
+    lit_keep_alive{"keep-alive"};
 }  // namespace detail
 
 inline bool parser::end_field(const char* base, std::size_t origin, std::size_t at) noexcept {
@@ -384,10 +392,15 @@ inline bool parser::frame_field(std::string_view name, std::string_view value, s
   // Fields that frame the message or steer the connection. Most fields are none of them: their
   // length and first letter tell, before any comparison.
   static constexpr char first_letter[18] = {0, 0, 0, 0, 0, 0, 'e', 'u', 0, 0, 'c', 0, 0, 0, 'c', 0, 'p', 't'};
-  if (name.size() >= sizeof first_letter || (name[0] | 0x20) != first_letter[name.size()]) return true;
+  if (name.size() >= sizeof first_letter || (name[0] | 0x20) != first_letter[name.size()]) [[likely]] return true;
+  return frame_field_named(name, value, at);
+}
+
+inline bool parser::frame_field_named(std::string_view name, std::string_view value, std::size_t at) noexcept {
+  using namespace detail;
   switch (name.size()) {
     case 14:
-      if (ascii::iequals(name, "content-length")) {
+      if (lit_content_length.matches_n(name.data())) {
         if (head_.has_content_length) {
           set_error(corohttp::error::invalid_content_length, "Duplicate Content-Length", at);
           return false;
@@ -414,33 +427,39 @@ inline bool parser::frame_field(std::string_view name, std::string_view value, s
       }
       break;
     case 17:
-      if (ascii::iequals(name, "transfer-encoding")) {
+      if (lit_transfer_encoding.matches_n(name.data())) {
         head_.has_transfer_encoding = true;
-        if (value.empty()) te_invalid_ = true;
-        detail::for_each_list_item(value, [&](std::string_view coding) {
-          if (coding.empty()) return;  // empty list elements are allowed (RFC 9110 §5.6.1)
+        auto coding = [&](std::string_view c) {
+          if (c.empty()) return;  // empty list elements are allowed (RFC 9110 §5.6.1)
           if (te_chunked_last_) te_invalid_ = true;  // nothing may follow chunked, not even chunked
-          te_chunked_last_ = ascii::iequals(coding, "chunked");
-        });
+          te_chunked_last_ = lit_chunked.matches(c);
+        };
+        if (value.empty()) te_invalid_ = true;
+        if (lit_chunked.matches(value)) coding(value);  // the usual one-element list
+        else for_each_list_item(value, coding);
       }
       break;
     case 16:
-      if (!ascii::iequals(name, "proxy-connection")) break;
+      if (!lit_proxy_connection.matches_n(name.data())) break;
       [[fallthrough]];  // llhttp reads the non-standard Proxy-Connection as Connection
     case 10:
-      if (name.size() == 16 || ascii::iequals(name, "connection")) {
-        detail::for_each_list_item(value, [&](std::string_view token) {
-          if (ascii::iequals(token, "close")) head_.connection_close = true;
-          else if (ascii::iequals(token, "keep-alive")) head_.connection_keep_alive = true;
-          else if (ascii::iequals(token, "upgrade")) head_.connection_upgrade = true;
-        });
+      if (name.size() == 16 || lit_connection.matches_n(name.data())) {
+        auto token = [&](std::string_view t) {
+          if (lit_keep_alive.matches(t)) head_.connection_keep_alive = true;
+          else if (lit_close.matches(t)) head_.connection_close = true;
+          else if (lit_upgrade.matches(t)) head_.connection_upgrade = true;
+        };
+        // The usual values are one token: the whole (trimmed) value is the list's only element.
+        if (lit_keep_alive.matches(value)) head_.connection_keep_alive = true;
+        else if (lit_close.matches(value)) head_.connection_close = true;
+        else for_each_list_item(value, token);
       }
       break;
     case 7:
-      if (ascii::iequals(name, "upgrade")) head_.has_upgrade_header = true;
+      if (lit_upgrade.matches_n(name.data())) head_.has_upgrade_header = true;
       break;
     case 6:
-      if (ascii::iequals(name, "expect") && ascii::iequals(value, "100-continue")) head_.expect_continue = true;
+      if (lit_expect.matches_n(name.data()) && lit_100_continue.matches(value)) head_.expect_continue = true;
       break;
     default: break;
   }
