@@ -155,6 +155,9 @@ class server_connection final : public message_source, public response_sink {
   // --- response_sink -----------------------------------------------------------------------------
   awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces, bool last) override {
     if (terminated_) co_return reason_ ? reason_ : make_error_code(net::error::operation_aborted);
+    // A request whose body broke the grammar is answered 400 by the server, not by the handler.
+    if (body_failed_ && body_error_.category() == error_category() && !wrote_response_) co_return body_error_;
+    wrote_response_ = true;
     std::size_t total = 0;
     for (auto p : pieces) total += p.size();
     // The response to a request with more requests already received waits to leave with theirs.
@@ -325,6 +328,7 @@ class server_connection final : public message_source, public response_sink {
       ctx.keep_alive_header = core_->keep_alive_header;
       res_.reset(this, ctx);
       in_exchange_ = true;
+      wrote_response_ = false;
 
       // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
       // first read (Node writes it before emitting 'request'; the effect for the client is the same).
@@ -355,7 +359,7 @@ class server_connection final : public message_source, public response_sink {
         if (reason_ == error::request_timeout && !res_.head_sent()) co_await client_error(reason_);
         co_return;
       }
-      if (body_failed_ && !res_.head_sent()) {
+      if (body_failed_ && !wrote_response_) {
         // A body that broke the grammar (or its timeout) is the client's error, answered as such.
         co_await client_error(body_error_);
         co_return;
@@ -429,7 +433,7 @@ class server_connection final : public message_source, public response_sink {
       co_await run_cancellable(core_->on_client_error(ec, socket_));
       co_return;
     }
-    if (in_exchange_ && res_.head_sent()) co_return;  // a response is under way: only closing is left
+    if (in_exchange_ && wrote_response_) co_return;  // a response is under way: only closing is left
     std::string_view answer = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
     if (ec == error::header_overflow) answer = "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n";
     else if (ec == error::request_timeout) answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
@@ -489,7 +493,8 @@ class server_connection final : public message_source, public response_sink {
   bool terminated_ = false;
   bool in_handler_ = false;
   bool handler_failed_ = false;
-  bool in_exchange_ = false;  // a request is being answered (between its head and its response's end)
+  bool in_exchange_ = false;    // a request is being answered (between its head and its response's end)
+  bool wrote_response_ = false;  // bytes of the current response have gone out
   bool body_finished_ = true;
   bool body_failed_ = false;
   boost::system::error_code body_error_;
