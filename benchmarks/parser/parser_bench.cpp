@@ -7,6 +7,9 @@
 // (untimed; picohttpparser's chunked decoder rewrites it in place).
 //
 // Peers (each compiled in only when available; a missing one is reported and skipped):
+// Workloads: browser, minimal, chunked (one message repeated), mix (those three in a fixed random
+// order) and varied (six different realistic requests in turn).
+//
 //   corohttp     parser::parse() on the rest of the buffer until `complete`
 //   pico         picohttpparser: phr_parse_request / phr_parse_response, the framing headers looked
 //                up by the caller as a pico user must, phr_decode_chunked for chunked bodies
@@ -49,7 +52,7 @@ namespace http = boost::beast::http;
 
 // --- workloads -----------------------------------------------------------------------------------
 
-enum class kind : std::uint8_t { browser, minimal, chunked };
+enum class kind : std::uint8_t { browser, minimal, chunked, varied };
 
 // A browser-like request: ~420 bytes, 10 header fields.
 constexpr std::string_view browser_request =
@@ -66,6 +69,74 @@ constexpr std::string_view browser_request =
     "Connection: keep-alive\r\n"
     "Cookie: sid=4f9d2b81c07e; theme=dark\r\n"
     "\r\n";
+
+// Realistic requests with different field names, orders, lengths and values (browsers, an API
+// client, curl), taken in turn: so that no scanner's exits repeat with a period of one message.
+constexpr std::string_view varied_requests[] = {
+    "GET /en-US/docs/Web/HTTP/Headers HTTP/1.1\r\n"
+    "Host: developer.mozilla.org\r\n"
+    "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:126.0) Gecko/20100101 Firefox/126.0\r\n"
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+    "Accept-Language: en-US,en;q=0.5\r\n"
+    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    "DNT: 1\r\n"
+    "Connection: keep-alive\r\n"
+    "Upgrade-Insecure-Requests: 1\r\n"
+    "Sec-Fetch-Dest: document\r\n"
+    "Sec-Fetch-Mode: navigate\r\n"
+    "Sec-Fetch-Site: none\r\n"
+    "Sec-Fetch-User: ?1\r\n"
+    "Priority: u=0, i\r\n"
+    "\r\n",
+    "GET /api/v2/orders?status=open&page=3 HTTP/1.1\r\n"
+    "Host: api.shop.example\r\n"
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk\r\n"
+    "Accept: application/json\r\n"
+    "X-Request-ID: 7f3c9a2e-51b4-4c1d-9e0a-2b6f8d4e1c33\r\n"
+    "\r\n",
+    "GET /static/img/hero@2x.webp HTTP/1.1\r\n"
+    "Host: cdn.shop.example\r\n"
+    "Connection: keep-alive\r\n"
+    "sec-ch-ua: \"Chromium\";v=\"125\", \"Not.A/Brand\";v=\"24\"\r\n"
+    "sec-ch-ua-mobile: ?0\r\n"
+    "User-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/125.0.0.0 Safari/537.36\r\n"
+    "sec-ch-ua-platform: \"macOS\"\r\n"
+    "Accept: image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8\r\n"
+    "Sec-Fetch-Site: same-site\r\n"
+    "Sec-Fetch-Mode: no-cors\r\n"
+    "Sec-Fetch-Dest: image\r\n"
+    "Referer: https://www.shop.example/\r\n"
+    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    "Accept-Language: de-DE,de;q=0.9,en;q=0.8\r\n"
+    "If-None-Match: \"5d8c72a5edda8\"\r\n"
+    "If-Modified-Since: Mon, 03 Jun 2024 10:12:44 GMT\r\n"
+    "\r\n",
+    "GET /robots.txt HTTP/1.1\r\n"
+    "Host: www.shop.example\r\n"
+    "User-Agent: curl/8.5.0\r\n"
+    "Accept: */*\r\n"
+    "\r\n",
+    "HEAD /downloads/release-4.2.1.tar.gz HTTP/1.1\r\n"
+    "Host: downloads.example.org\r\n"
+    "User-Agent: Wget/1.21.4\r\n"
+    "Accept: */*\r\n"
+    "Accept-Encoding: identity\r\n"
+    "Connection: Keep-Alive\r\n"
+    "\r\n",
+    "GET /account/settings HTTP/1.1\r\n"
+    "Host: www.shop.example\r\n"
+    "User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.5 Mobile/15E148 Safari/604.1\r\n"
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+    "Accept-Language: fr-FR,fr;q=0.9\r\n"
+    "Accept-Encoding: gzip, deflate, br\r\n"
+    "Cookie: sid=0c5e7d9a3b1f4e2d; cart=3; consent=analytics:0|ads:0; theme=light; _ga=GA1.2.123456789.1717400000\r\n"
+    "Referer: https://www.shop.example/account\r\n"
+    "Connection: keep-alive\r\n"
+    "\r\n",
+};
+constexpr std::size_t varied_count = sizeof varied_requests / sizeof varied_requests[0];
 
 constexpr std::string_view minimal_request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -91,6 +162,7 @@ std::string_view text_of(kind k) {
     case kind::browser: return browser_request;
     case kind::minimal: return minimal_request;
     case kind::chunked: return chunked_response;
+    case kind::varied: return varied_requests[0];
   }
   return {};
 }
@@ -120,9 +192,9 @@ workload make_workload(std::string name, std::vector<kind> choices) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   };
-  for (;;) {
+  for (std::size_t count = 0;; ++count) {
     kind k = choices.size() == 1 ? choices[0] : choices[next() % choices.size()];
-    std::string_view m = text_of(k);
+    std::string_view m = k == kind::varied ? varied_requests[count % varied_count] : text_of(k);
     if (w.pristine.size() + m.size() > buffer_size) break;
     w.pristine.append(m);
     w.kinds.push_back(k);
@@ -512,7 +584,7 @@ bool selected(const std::vector<std::string>& only, const std::string& name) {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: parser_bench [--runs N] [--seconds S] [--parsers corohttp,pico,llhttp,beast-cb,beast-msg]\n"
-               "                    [--workloads browser,minimal,chunked,mix] [--raw]\n");
+               "                    [--workloads browser,minimal,chunked,mix,varied] [--raw]\n");
   std::exit(2);
 }
 
@@ -543,7 +615,8 @@ int main(int argc, char** argv) {
            {"browser", {kind::browser}},
            {"minimal", {kind::minimal}},
            {"chunked", {kind::chunked}},
-           {"mix", {kind::browser, kind::minimal, kind::chunked}}})
+           {"mix", {kind::browser, kind::minimal, kind::chunked}},
+           {"varied", {kind::varied}}})
     if (selected(only_workloads, name)) workloads.push_back(make_workload(name, kinds));
 
   std::vector<peer> peers;
@@ -560,6 +633,9 @@ int main(int argc, char** argv) {
   std::printf("messages: browser %zu B, minimal %zu B, chunked response %zu B (body %llu B in 4 chunks + trailer)\n",
               browser_request.size(), minimal_request.size(), chunked_response.size(),
               static_cast<unsigned long long>(chunked_body_size));
+  std::printf("varied: %zu different requests taken in turn (", varied_count);
+  for (std::size_t i = 0; i < varied_count; ++i) std::printf("%s%zu", i ? ", " : "", varied_requests[i].size());
+  std::printf(" B)\n");
   for (const workload& w : workloads)
     std::printf("workload %-8s %zu bytes, %zu messages\n", w.name.c_str(), w.pristine.size(), w.kinds.size());
   std::printf("%d runs of >= %.2f s per parser and workload, interleaved; medians below\n\n", runs, seconds);
