@@ -67,18 +67,7 @@ int main(int argc, char** argv) {
     }
     std::string out = "{\"statusCode\":" + std::to_string(res->status_code()) + ",\"statusMessage\":";
     ex::append_json_string(out, res->status_message());
-    out += ",\"httpVersion\":";
-    ex::append_json_string(out, res->http_version());
-    out += ",\"headers\":";
-    ex::append_json(out, res->headers());
-    out += ",\"rawHeaders\":";
-    ex::append_json(out, res->raw_headers());
-    out += ",\"trailers\":";
-    ex::append_json(out, res->trailers());
-    out += ",\"rawTrailers\":";
-    ex::append_json(out, res->raw_trailers());
-    out += ",\"bodyBase64\":";
-    ex::append_json_string(out, ex::base64(data));
+    ex::append_message_json(out, *res, data);
     out += "}\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     status = 0;

@@ -101,3 +101,26 @@ inline void append_json(std::string& out, const std::vector<std::string_view>& i
 }
 
 }  // namespace corohttp::examples
+
+#include <corohttp/incoming_message.hpp>
+
+namespace corohttp::examples {
+
+/// The fields both JSON contracts share (DESIGN.md §3), as Node's IncomingMessage shows them:
+/// ,"httpVersion":..,"headers":..,"rawHeaders":..,"trailers":..,"rawTrailers":..,"bodyBase64":..
+inline void append_message_json(std::string& out, const incoming_message& m, std::string_view body) {
+  out += ",\"httpVersion\":";
+  append_json_string(out, m.http_version());
+  out += ",\"headers\":";
+  append_json(out, m.headers());
+  out += ",\"rawHeaders\":";
+  append_json(out, m.raw_headers());
+  out += ",\"trailers\":";
+  append_json(out, m.trailers());
+  out += ",\"rawTrailers\":";
+  append_json(out, m.raw_trailers());
+  out += ",\"bodyBase64\":";
+  append_json_string(out, base64(body));
+}
+
+}  // namespace corohttp::examples
