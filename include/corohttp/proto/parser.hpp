@@ -248,6 +248,8 @@ class parser {
   bool end_head(const char* base, std::size_t origin) noexcept;
   bool decide_head(std::size_t origin) noexcept;
   bool fast_head(const char* base, std::size_t size) noexcept;
+  template <bool frame>
+  std::size_t fast_fields(const char* base, std::size_t i, std::size_t size, view_list& out) noexcept;
   bool check_version(const char* v, std::size_t n) noexcept;
   bool check_target(std::string_view t) const noexcept;
   void set_error(corohttp::error e, std::string_view reason, std::size_t offset) noexcept {
@@ -530,6 +532,33 @@ inline bool parser::decide_head(std::size_t origin) noexcept {
   return true;
 }
 
+// Field lines from i up to and including the blank line (name ":" OWS value OWS CRLF each), when they
+// are all here and well-formed: returns the end of the blank line, or 0 to leave them to scan_lines.
+template <bool frame>
+inline std::size_t parser::fast_fields(const char* base, std::size_t i, std::size_t size, view_list& out) noexcept {
+  for (;;) {
+    if (i == size) return 0;
+    if (base[i] == '\r') {
+      if (size - i < 2 || base[i + 1] != '\n') return 0;
+      return i + 2;
+    }
+    const std::size_t j = scan::token(base, i, size);
+    if (j == i || j == size || base[j] != ':') return 0;
+    std::size_t v = j + 1;
+    while (v < size && (base[v] == ' ' || base[v] == '\t')) ++v;
+    const std::size_t e = scan::value(base, v, size);
+    if (size - e < 2 || base[e] != '\r' || base[e + 1] != '\n') return 0;
+    std::size_t ve = e;
+    while (ve > v && (base[ve - 1] == ' ' || base[ve - 1] == '\t')) --ve;
+    const std::string_view name(base + i, j - i), value(base + v, ve - v);
+    if (opt_.max_headers_count == 0 || out.size() < opt_.max_headers_count) out.push_back({name, value});
+    if constexpr (frame) {
+      if (!frame_field(name, value, e)) return 0;
+    }
+    i = e + 2;
+  }
+}
+
 // A head that is wholly in [base, base + size), parsed in one straight pass that writes the views
 // directly. Only the common shapes are taken (CRLF line ends, HTTP/1.0 or 1.1, a known method, a
 // valid target, well-formed fields): on anything else, or when the blank line is not here, it returns
@@ -577,28 +606,9 @@ inline bool parser::fast_head(const char* base, std::size_t size) noexcept {
     if (size - i < 2 || base[i] != '\r' || base[i + 1] != '\n') return false;
     i += 2;
   }
-  // Field lines up to the blank line: name ":" OWS value OWS CRLF.
-  for (;;) {
-    if (i == size) return false;
-    if (base[i] == '\r') {
-      if (size - i < 2 || base[i + 1] != '\n') return false;
-      pos_ = static_cast<std::uint32_t>(i + 2);
-      break;
-    }
-    const std::size_t j = scan::token(base, i, size);
-    if (j == i || j == size || base[j] != ':') return false;
-    std::size_t v = j + 1;
-    while (v < size && (base[v] == ' ' || base[v] == '\t')) ++v;
-    const std::size_t e = scan::value(base, v, size);
-    if (size - e < 2 || base[e] != '\r' || base[e + 1] != '\n') return false;
-    std::size_t ve = e;
-    while (ve > v && (base[ve - 1] == ' ' || base[ve - 1] == '\t')) --ve;
-    const std::string_view name(base + i, j - i), value(base + v, ve - v);
-    if (opt_.max_headers_count == 0 || field_views_.size() < opt_.max_headers_count)
-      field_views_.push_back({name, value});
-    if (!frame_field(name, value, e)) return false;
-    i = e + 2;
-  }
+  const std::size_t end = fast_fields<true>(base, i, size, field_views_);
+  if (end == 0) return false;
+  pos_ = static_cast<std::uint32_t>(end);
   head_.headers = field_views_.span();
   return true;
 }
@@ -877,6 +887,27 @@ inline parser::step parser::parse_step(std::string_view data) noexcept {
   const std::size_t n = data.size();
   std::size_t i = 0;
 
+  // Between chunks, the usual case of a chunked body: [CRLF after the last chunk's data,] a size line
+  // without extensions and some of the chunk's data, straight to the body step. Anything else
+  // (extensions, the last chunk, a split, an error) takes the general way below.
+  if (state_ == state::chunk_data_cr || (state_ == state::chunk_size && ext_size_ == 0)) {
+    std::size_t k = state_ == state::chunk_data_cr ? 2 : 0;
+    if (k == 0 || (n >= 2 && p[0] == '\r' && p[1] == '\n')) {
+      const std::size_t digits = k;
+      std::uint64_t size = 0;
+      for (int d; k < n && k - digits < 16 && (d = scan::hex_digit(p[k])) >= 0; ++k)
+        size = (size << 4) | static_cast<std::uint64_t>(d);
+      if (k > digits && size != 0 && n - k > 2 && p[k] == '\r' && p[k + 1] == '\n') {
+        k += 2;
+        const std::size_t take = n - k < size ? n - k : static_cast<std::size_t>(size);
+        remaining_ = size - take;
+        ext_size_ = 0;
+        state_ = remaining_ == 0 ? state::chunk_data_cr : state::chunk_data;
+        return {event::body, k + take, data.substr(k, take)};
+      }
+    }
+  }
+
   switch (state_) {
     case state::failed: return {event::error, 0, {}};
     case state::upgraded: return {event::upgrade, 0, {}};
@@ -919,10 +950,17 @@ inline parser::step parser::parse_step(std::string_view data) noexcept {
         // A new head tries the straight path first, over at most one byte more than a head may
         // have (so an overlong one is the resumable path's to report).
         bool fast = false;
-        if (state_ == state::head && pos_ == 0) {
+        if (pos_ == 0) {
           const std::size_t limit = size > opt_.max_header_size ? opt_.max_header_size + 1 : size;
-          fast = fast_head(base, limit);
-          if (!fast) restart_head();
+          if (state_ == state::head) {
+            fast = fast_head(base, limit);
+            if (!fast) restart_head();
+          } else if (const std::size_t end = fast_fields<false>(base, 0, limit, trailer_views_)) {
+            pos_ = static_cast<std::uint32_t>(end);
+            fast = true;
+          } else {
+            trailer_views_.clear();
+          }
         }
         scan_result r = fast ? scan_result::done : scan_lines(base, size, i);
         if (r == scan_result::failed) {
@@ -937,9 +975,10 @@ inline parser::step parser::parse_step(std::string_view data) noexcept {
         if (pos_ > opt_.max_header_size) return fail(corohttp::error::header_overflow, "Header overflow", i + opt_.max_header_size);
         const std::size_t end = i + pos_;
         if (state_ == state::trailers) {
-          for (const field_off& f : fields_)
-            trailer_views_.push_back({std::string_view(base + f.name.off, f.name.len),
-                                      std::string_view(base + f.value.off, f.value.len)});
+          if (!fast)
+            for (const field_off& f : fields_)
+              trailer_views_.push_back({std::string_view(base + f.name.off, f.name.len),
+                                        std::string_view(base + f.value.off, f.value.len)});
           return finish_message(end);
         }
         if (!(fast ? decide_head(i) : end_head(base, i))) {
@@ -989,7 +1028,7 @@ inline parser::step parser::parse_step(std::string_view data) noexcept {
     if (state_ == state::chunk_size && ext_size_ == 0) {
       std::size_t k = i;
       std::uint64_t size = 0;
-      for (int d; k < n && k - i < 16 && (d = scan::hex_value(p[k])) >= 0; ++k)
+      for (int d; k < n && k - i < 16 && (d = scan::hex_digit(p[k])) >= 0; ++k)
         size = (size << 4) | static_cast<std::uint64_t>(d);
       if (k > i && n - k >= 2 && p[k] == '\r' && p[k + 1] == '\n') {
         remaining_ = size;

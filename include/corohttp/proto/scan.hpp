@@ -5,6 +5,7 @@
 
 #include <corohttp/proto/ascii.hpp>
 
+#include <array>
 #include <cstddef>
 
 #if defined(__SSE2__)
@@ -85,5 +86,13 @@ constexpr int hex_value(char c) noexcept {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+/// hex_value() as a table: one load per digit in the chunk-size loops.
+inline constexpr auto hex_table = [] {
+  std::array<signed char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = static_cast<signed char>(hex_value(static_cast<char>(c)));
+  return t;
+}();
+inline int hex_digit(char c) noexcept { return hex_table[static_cast<unsigned char>(c)]; }
 
 }  // namespace corohttp::scan
