@@ -3,7 +3,7 @@
 
 # Debian packages every build needs, and those the tests' peers need.
 COROHTTP_BUILD_PACKAGES=(g++ meson ninja-build pkg-config libboost1.81-dev)
-COROHTTP_TEST_PACKAGES=(catch2 clang curl python3 nginx-light)
+COROHTTP_TEST_PACKAGES=(catch2 clang curl python3 nginx-light cmake make)
 
 # Prints the packages of "$@" that dpkg does not report as installed.
 missing_packages() {
