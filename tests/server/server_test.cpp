@@ -767,3 +767,48 @@ TEST_CASE("listen without a host is dual-stack", "[server]") {
   boost::asio::post(io, [&] { srv.close(); srv.close_all_connections(); io.stop(); });
   t.join();
 }
+
+TEST_CASE("finish and close are awaitable; per-response timeouts call their hook", "[server][timeout]") {
+  std::atomic<bool> finished{false}, closed{false}, hooked{false};
+  running_server s([&](incoming_message& req, server_response& res) -> awaitable<void> {
+    if (req.url() == "/finish") {
+      auto ex = co_await boost::asio::this_coro::executor;
+      boost::asio::co_spawn(ex, [&res, &finished]() -> awaitable<void> {
+        co_await res.wait_finish();
+        finished = true;
+      }, boost::asio::detached);
+      co_await res.end("done");
+    } else if (req.url() == "/close") {
+      co_await res.write("partial");
+      co_await req.wait_close();  // the client hangs up
+      closed = true;
+    } else {
+      res.set_timeout(150ms, [&] { hooked = true; });
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 500ms);
+      co_await t.async_wait(boost::asio::use_awaitable);
+      co_await res.end("late but fine");
+    }
+  });
+  {
+    raw_client c(s.port());
+    c.send("GET /finish HTTP/1.1\r\nHost: h\r\n\r\n");
+    REQUIRE(c.read_responses(1).size() == 1);
+    for (int i = 0; i < 100 && !finished; ++i) std::this_thread::sleep_for(5ms);
+    CHECK(finished);
+  }
+  {
+    raw_client c(s.port());
+    c.send("GET /close HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK(c.read_some(2000).find("partial") != std::string::npos);
+  }  // the client closes here
+  for (int i = 0; i < 200 && !closed; ++i) std::this_thread::sleep_for(5ms);
+  CHECK(closed);
+  {
+    raw_client c(s.port());
+    c.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto r = c.read_responses(1, 3000);
+    REQUIRE(r.size() == 1);  // the hook replaced the default: the socket was not destroyed
+    CHECK(r[0].body == "late but fine");
+    CHECK(hooked);
+  }
+}

@@ -33,6 +33,7 @@ class server_connection final : public message_source, public response_sink {
         parser_(message_type::request, parser_options_for(core_->options)),
         res_(core_->executor),
         closed_(core_->executor),
+        hangup_watch_done_(core_->executor),
         timer_(core_->executor) {
     // Link into the core's list.
     next_ = core_->first;
@@ -103,6 +104,7 @@ class server_connection final : public message_source, public response_sink {
       (void)co_await flush();
     }
     close_socket();
+    if (watching_hangup_) co_await hangup_watch_done_.wait();  // it uses this connection: let it end first
     req_.mark_aborted();
     closed_.set();
   }
@@ -150,7 +152,16 @@ class server_connection final : public message_source, public response_sink {
     timeout_hook_ = std::move(hook);
     last_activity_ = core_->now;
   }
-  awaitable<void> wait_closed() override { return closed_.wait(); }
+  // Completes when the connection closes. While a handler runs nobody reads the socket, so a watcher
+  // looks for the peer hanging up (EOF) in the meantime.
+  awaitable<void> wait_closed() override {
+    if (!closed_.is_set() && !watching_hangup_ && !terminated_) {
+      watching_hangup_ = true;
+      hangup_watch_done_.reset();
+      net::co_spawn(core_->executor, watch_hangup(), net::detached);
+    }
+    co_await closed_.wait();
+  }
 
   // --- response_sink -----------------------------------------------------------------------------
   awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces, bool last) override {
@@ -193,6 +204,23 @@ class server_connection final : public message_source, public response_sink {
   static void arm(std::optional<clock::time_point>& d, std::chrono::milliseconds t) {
     if (t.count() > 0) d = clock::now() + t;
     else d.reset();
+  }
+
+  awaitable<void> watch_hangup() {
+    while (!closed_.is_set() && !terminated_) {
+      auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+      if (ec || terminated_) break;
+      char probe;
+      ssize_t n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        req_.mark_aborted();
+        closed_.set();  // the peer is gone; writes will fail and the connection ends after the handler
+        break;
+      }
+      if (n > 0) break;  // bytes of a next request are waiting: nothing to tell until they are read
+    }
+    watching_hangup_ = false;
+    hangup_watch_done_.set();
   }
 
   void end_of_body() {
@@ -476,6 +504,8 @@ class server_connection final : public message_source, public response_sink {
   incoming_message req_;
   server_response res_;
   async_event closed_;
+  async_event hangup_watch_done_;
+  bool watching_hangup_ = false;
   net::steady_timer timer_;
   net::cancellation_signal handler_cancel_;
   std::string out_;  // responses held back to leave together
