@@ -249,7 +249,8 @@ class parser {
   bool decide_head(std::size_t origin) noexcept;
   bool fast_head(const char* base, std::size_t size) noexcept;
   template <bool frame>
-  std::size_t fast_fields(const char* base, std::size_t i, std::size_t size, view_list& out) noexcept;
+  [[gnu::always_inline]] inline std::size_t fast_fields(const char* base, std::size_t i, std::size_t size,
+                                                        view_list& out) noexcept;
   bool check_version(const char* v, std::size_t n) noexcept;
   bool check_target(std::string_view t) const noexcept;
   void set_error(corohttp::error e, std::string_view reason, std::size_t offset) noexcept {
