@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace corohttp {
 
@@ -147,11 +148,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
     if (aborted_) return;
     aborted_ = true;
     if (!ec_) ec_ = error::aborted;
-    if (conn_) {
-      conn_->close();
-      agent_->lost(conn_->name);
-      conn_.reset();
-    }
+    retire();
     res_.mark_aborted();
     socket_ready_.set();
     closed_.set();
@@ -201,7 +198,11 @@ class client_exchange final : public message_source, public std::enable_shared_f
         case parser::event::need_more:
           conn_->buf.consume(s.consumed);
           if (auto e = co_await conn_->fill()) {
-            if (e == net::error::eof && conn_) {
+            if (!conn_) {  // aborted while waiting
+              ec = ec_ ? ec_ : make_error_code(error::aborted);
+              co_return std::nullopt;
+            }
+            if (e == net::error::eof) {
               // A body delimited by the end of the connection ends here.
               parser::step f = conn_->parse.finish();
               if (f.what == parser::event::complete) {
@@ -344,10 +345,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
     if (n == 0) co_return boost::system::error_code{};
     if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);
     auto [ec, written] = co_await net::async_write(conn_->socket, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
-    if (conn_) {
-      conn_->touch();
-      if (conn_->timed_out()) ec = error::socket_timeout;
-    }
+    if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);  // aborted while writing
+    conn_->touch();
+    if (conn_->timed_out()) ec = error::socket_timeout;
     if (ec && ec != error::socket_timeout && may_retry()) co_return boost::system::error_code{};  // retried when reading
     if (ec) {
       ec_ = ec;
@@ -365,11 +365,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   // response arrived, the request is idempotent and whole: send it again, once, on a fresh socket.
   awaitable<bool> retry() {
     retried_ = true;
-    if (conn_) {
-      conn_->close();
-      agent_->lost(conn_->name);
-      conn_.reset();
-    }
+    retire();
     socket_ready_.reset();
     co_await get_socket(shared_from_this(), true);
     if (ec_ || !conn_) co_return false;
@@ -429,6 +425,10 @@ class client_exchange final : public message_source, public std::enable_shared_f
         case parser::event::need_more: {
           conn_->buf.consume(s.consumed);
           auto e = co_await conn_->fill();
+          if (!conn_) {  // aborted while waiting
+            if (!ec_) ec_ = error::aborted;
+            co_return;
+          }
           if (!e) {
             response_bytes_ = true;
             continue;
@@ -482,13 +482,18 @@ class client_exchange final : public message_source, public std::enable_shared_f
   }
   void fail() {
     body_done_ = true;
-    if (conn_) {
-      conn_->close();
-      agent_->lost(conn_->name);
-      conn_.reset();
-    }
+    retire();
     res_.mark_aborted();
     closed_.set();
+  }
+  // Closes the connection and gives its place in the agent back. The object itself is kept until
+  // the exchange goes: a read or write may still be suspended inside it (abort() comes from
+  // outside), and it resumes, with operation_aborted, on a live object.
+  void retire() {
+    if (!conn_) return;
+    conn_->close();
+    agent_->lost(conn_->name);
+    retired_.push_back(std::move(conn_));
   }
 
   net::any_io_executor executor_;
@@ -501,6 +506,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   framing_plan plan_;
   std::string retained_;
   std::unique_ptr<client_connection> conn_;
+  std::vector<std::unique_ptr<client_connection>> retired_;  // closed, kept alive (see retire())
   incoming_message res_;
   async_event socket_ready_, continue_, closed_;
   std::optional<stream_socket> dummy_;
