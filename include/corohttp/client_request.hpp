@@ -291,9 +291,10 @@ class client_exchange final : public message_source, public std::enable_shared_f
                               method_ == method::options || method_ == method::trace || method_ == method::connect);
     for (const auto& f : headers_) {
       if (ascii::iequals(f.name, "content-length")) in.user_content_length = true;
-      if (ascii::iequals(f.name, "transfer-encoding")) {
+      if (ascii::iequals(f.name, "transfer-encoding") && !f.view().empty()) {
         in.user_transfer_encoding = true;
-        std::string_view v = ascii::trim_ows(f.values.back());
+        // The last value in use: `values` keeps stale entries past `count` for reuse.
+        std::string_view v = ascii::trim_ows(f.view().back());
         in.user_te_chunked = v.size() >= 7 && ascii::iequals(v.substr(v.size() - 7), "chunked");
       }
       if (ascii::iequals(f.name, "connection")) {
