@@ -45,8 +45,30 @@ struct request_options {
   }
 };
 
+/// %XX escapes decoded (a malformed one is kept as it is).
+inline std::string percent_decode(std::string_view in) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
 /// Parses "http://[user:pass@]host[:port][/path][?query]" into options (fragment dropped, as
-/// Node's URL handling drops it). Returns error::invalid_url for anything else, and
+/// Node's URL handling drops it); credentials become `auth`, percent-decoded, "user" alone as
+/// "user:" (Node's urlToHttpOptions). Returns error::invalid_url for anything else, and
 /// error::unsupported_protocol for another scheme.
 inline boost::system::error_code parse_url(std::string_view url, request_options& out) {
   auto scheme_end = url.find("://");
@@ -61,7 +83,11 @@ inline boost::system::error_code parse_url(std::string_view url, request_options
   std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
   if (auto hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    out.auth.assign(authority.substr(0, at));
+    // Node: decodeURIComponent(username) + ':' + decodeURIComponent(password).
+    std::string_view userinfo = authority.substr(0, at);
+    auto colon = userinfo.find(':');
+    out.auth = percent_decode(userinfo.substr(0, colon)) + ':';
+    if (colon != std::string_view::npos) out.auth += percent_decode(userinfo.substr(colon + 1));
     authority.remove_prefix(at + 1);
   }
   std::string_view host = authority, port;
