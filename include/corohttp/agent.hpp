@@ -155,8 +155,14 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     wake(p);
   }
 
+  // Wakes the first waiter not woken yet: a woken one leaves the queue only when it runs, so
+  // waking the front again would let a second freed socket wake nobody.
   void wake(agent_pool& p) {
-    if (!p.waiting.empty()) p.waiting.front()->set();
+    for (async_event* w : p.waiting)
+      if (!w->is_set()) {
+        w->set();
+        return;
+      }
   }
 
   void destroy() {
