@@ -317,8 +317,14 @@ class client_exchange final : public message_source, public std::enable_shared_f
     if (!head_sent_ && head_.size() == 0)
       if (auto ec = build_head(known)) co_return ec;
     if (auto ec = co_await wait_socket()) co_return ec;
-    // A whole, small body of an idempotent request is kept for the one retry on a fresh socket.
-    if (last && known && reused_ && is_idempotent(opt_.method) && data.size() <= 64 * 1024) retained_.assign(data);
+    // A whole, small body of an idempotent request, going out with its head and framed by its
+    // length, is kept for the one retry on a fresh socket. A streamed or chunk-framed body is not
+    // kept, and then the request is not retried.
+    if (last && known && reused_ && is_idempotent(opt_.method) && data.size() <= 64 * 1024 &&
+        plan_.framing == body_framing::length) {
+      retained_.assign(data);
+      body_kept_ = true;
+    }
     if (last) ended_ = true;
     std::array<std::string_view, 5> pieces;
     std::size_t n = 0;
@@ -359,7 +365,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
 
   bool may_retry() const {
     return reused_ && !retried_ && !response_bytes_ && ended_ && is_idempotent(opt_.method) &&
-           (plan_.framing == body_framing::none || !retained_.empty() || plan_.framing == body_framing::length);
+           (plan_.framing == body_framing::none || body_kept_);
   }
 
   // The stale keep-alive race: the server closed the pooled socket as we sent on it. Nothing of a
@@ -515,7 +521,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   bool keep_alive_ = false, user_connection_ = false;
   bool head_sent_ = false, ended_ = false, aborted_ = false;
   bool got_continue_ = false, final_head_ = false, upgraded_ = false, server_keeps_ = true;
-  bool body_done_ = false, response_bytes_ = false, reused_ = false, retried_ = false;
+  bool body_done_ = false, response_bytes_ = false, reused_ = false, retried_ = false, body_kept_ = false;
   bool no_delay_ = true, tcp_keep_alive_ = false;
   std::chrono::milliseconds keep_alive_delay_{0};
 };
