@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       co_return;
     }
     std::string out = "{\"statusCode\":" + std::to_string(res->status_code()) + ",\"statusMessage\":";
-    ex::append_json_string(out, res->status_message());
+    ex::append_json_latin1(out, res->status_message());  // Node reads the reason phrase as latin-1
     ex::append_message_json(out, *res, data);
     out += "}\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
