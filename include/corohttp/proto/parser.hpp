@@ -212,6 +212,7 @@ class parser {
     status_digits_ = 0;
     started_ = false;
     seen_field_ = false;
+    framing_fields_ = false;
     te_chunked_last_ = false;
     te_invalid_ = false;
     reset_pending_ = false;
@@ -259,6 +260,7 @@ class parser {
     error_offset_ = offset;
   }
   step finish_message(std::size_t consumed) noexcept;
+  step enter_body(std::size_t head_end) noexcept;
   step parse_step(std::string_view data) noexcept;
 
   message_type type_;
@@ -270,6 +272,7 @@ class parser {
   bool started_ = false;
   bool in_trailers_ = false;
   bool seen_field_ = false;       // a field line ended in this head or trailer section
+  bool framing_fields_ = false;   // a field that may frame or steer the message was seen
   bool te_chunked_last_ = false;  // the last transfer coding so far is `chunked`
   bool te_invalid_ = false;       // a coding after `chunked`, or an empty Transfer-Encoding
   bool reset_pending_ = false;    // a message completed; the next parse() starts afresh
@@ -401,6 +404,7 @@ inline bool parser::frame_field(std::string_view name, std::string_view value, s
 
 inline bool parser::frame_field_named(std::string_view name, std::string_view value, std::size_t at) noexcept {
   using namespace detail;
+  framing_fields_ = true;  // maybe one of them: decide_head takes the full way
   switch (name.size()) {
     case 14:
       if (lit_content_length.matches_n(name.data())) {
@@ -487,6 +491,14 @@ inline bool parser::end_head(const char* base, std::size_t origin) noexcept {
 // Framing, upgrade and keep-alive from the head's fields; pos_ is the head's end.
 inline bool parser::decide_head(std::size_t origin) noexcept {
   const bool request = type_ == message_type::request;
+  // The common request: no field that frames or steers it, not CONNECT. No body, no upgrade, and
+  // keep-alive by version alone (the general chain below gives the same).
+  if (request && !framing_fields_ && head_.method != method::connect) {
+    head_.upgrade = false;
+    head_.framing = body_framing::none;
+    head_.keep_alive = head_.version_major >= 2 || (head_.version_major > 0 && head_.version_minor > 0);
+    return true;
+  }
   if (head_.has_transfer_encoding && head_.has_content_length && !lenient(lenient_chunked_length)) {
     set_error(corohttp::error::unexpected_content_length, "Content-Length can't be present with Transfer-Encoding",
               origin + pos_);
@@ -577,15 +589,23 @@ inline bool parser::fast_head(const char* base, std::size_t size) noexcept {
   };
   if (type_ == message_type::request) {
     // method SP target SP "HTTP/1.x" CRLF
-    const std::size_t m = scan::token(base, 0, size);
-    if (m == size || base[m] != ' ') return false;
-    head_.method = parse_method({base, m});
-    if (head_.method == method::unknown) return false;
+    std::size_t m;
+    if (size >= 4 && std::memcmp(base, "GET ", 4) == 0) {  // most requests: no scan, no lookup
+      m = 3;
+      head_.method = method::get;
+    } else {
+      m = scan::token(base, 0, size);
+      if (m == size || base[m] != ' ') return false;
+      head_.method = parse_method({base, m});
+      if (head_.method == method::unknown) return false;
+    }
     const std::size_t t = m + 1;
     i = scan::target(base, t, size);
     if (size - i < 11 || i == t || base[i] != ' ') return false;
     const std::string_view target(base + t, i - t);
-    if (!check_target(target) || !version(i + 1) || base[i + 9] != '\r' || base[i + 10] != '\n') return false;
+    // An origin-form target ("/...") of any method but CONNECT needs no further check.
+    const bool target_ok = (base[t] == '/' && head_.method != method::connect) || check_target(target);
+    if (!target_ok || !version(i + 1) || base[i + 9] != '\r' || base[i + 10] != '\n') return false;
     head_.method_text = {base, m};
     head_.target = target;
     i += 11;
@@ -883,10 +903,39 @@ inline parser::step parser::finish_message(std::size_t consumed) noexcept {
   return {event::complete, consumed, {}};
 }
 
+inline parser::step parser::enter_body(std::size_t head_end) noexcept {
+  switch (head_.framing) {
+    case body_framing::none: state_ = state::body_length; remaining_ = 0; break;
+    case body_framing::length: state_ = state::body_length; remaining_ = head_.content_length; break;
+    case body_framing::chunked: state_ = state::chunk_size; remaining_ = 0; ext_size_ = 0; break;
+    case body_framing::eof: state_ = state::body_eof; break;
+  }
+  return {event::head, head_end, {}};
+}
+
 inline parser::step parser::parse_step(std::string_view data) noexcept {
   const char* p = data.data();
   const std::size_t n = data.size();
   std::size_t i = 0;
+
+  // A message that starts at the first byte with its whole head here (most requests): the straight
+  // pass and the head event, without the general dispatch. Anything else goes the general way.
+  bool fast_tried = false;
+  if (state_ == state::start && n != 0 && p[0] != '\r' && p[0] != '\n') {
+    if (reset_pending_) new_message();
+    state_ = state::head;
+    in_trailers_ = false;
+    started_ = true;
+    if (fast_head(p, n > opt_.max_header_size ? opt_.max_header_size + 1 : n) && pos_ <= opt_.max_header_size) {
+      if (!decide_head(0)) {
+        state_ = state::failed;
+        return {event::error, 0, {}};
+      }
+      return enter_body(pos_);
+    }
+    restart_head();
+    fast_tried = true;
+  }
 
   // Between chunks, the usual case of a chunked body: [CRLF after the last chunk's data,] a size line
   // without extensions and some of the chunk's data, straight to the body step. Anything else
@@ -951,7 +1000,7 @@ inline parser::step parser::parse_step(std::string_view data) noexcept {
         // A new head tries the straight path first, over at most one byte more than a head may
         // have (so an overlong one is the resumable path's to report).
         bool fast = false;
-        if (pos_ == 0) {
+        if (pos_ == 0 && !fast_tried) {
           const std::size_t limit = size > opt_.max_header_size ? opt_.max_header_size + 1 : size;
           if (state_ == state::head) {
             fast = fast_head(base, limit);
@@ -986,13 +1035,7 @@ inline parser::step parser::parse_step(std::string_view data) noexcept {
           state_ = state::failed;
           return {event::error, 0, {}};
         }
-        switch (head_.framing) {
-          case body_framing::none: state_ = state::body_length; remaining_ = 0; break;
-          case body_framing::length: state_ = state::body_length; remaining_ = head_.content_length; break;
-          case body_framing::chunked: state_ = state::chunk_size; remaining_ = 0; ext_size_ = 0; break;
-          case body_framing::eof: state_ = state::body_eof; break;
-        }
-        return {event::head, end, {}};
+        return enter_body(end);
       }
 
       case state::body_length: {
