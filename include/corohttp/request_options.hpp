@@ -3,6 +3,7 @@
 
 #include <corohttp/proto/error.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -66,28 +67,115 @@ inline std::string percent_decode(std::string_view in) {
   return out;
 }
 
-/// Parses "http://[user:pass@]host[:port][/path][?query]" into options (fragment dropped, as
-/// Node's URL handling drops it); credentials become `auth`, percent-decoded, "user" alone as
-/// "user:" (Node's urlToHttpOptions). Returns error::invalid_url for anything else, and
-/// error::unsupported_protocol for another scheme.
-inline boost::system::error_code parse_url(std::string_view url, request_options& out) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return error::invalid_url;
-  std::string scheme(url.substr(0, scheme_end));
-  for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+namespace detail {
+
+// Appends c, percent-encoded when `encode` says so (the WHATWG URL percent-encode sets).
+template <class Set>
+void append_encoded(std::string& out, char c, Set encode) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  auto b = static_cast<unsigned char>(c);
+  if (b < 0x20 || b > 0x7e || encode(c)) {
+    out.push_back('%');
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  } else {
+    out.push_back(c);
+  }
+}
+
+inline bool is_dot_segment(std::string_view s, int dots) {
+  auto lower = [](std::string_view a) {
+    std::string r(a);
+    for (char& c : r) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return r;
+  };
+  std::string l = lower(s);
+  if (dots == 1) return l == "." || l == "%2e";
+  return l == ".." || l == ".%2e" || l == "%2e." || l == "%2e%2e";
+}
+
+// The path of a special URL as WHATWG's URL parser (Node's `new URL()`) leaves it: '\' is '/',
+// dot segments resolved, bytes outside the path set percent-encoded.
+inline std::string normalize_url_path(std::string_view raw) {
+  std::vector<std::string> segments;
+  std::size_t i = 0;
+  if (!raw.empty() && (raw.front() == '/' || raw.front() == '\\')) i = 1;
+  bool trailing_slash = false;
+  for (;;) {
+    std::size_t j = i;
+    while (j < raw.size() && raw[j] != '/' && raw[j] != '\\') ++j;
+    std::string_view seg = raw.substr(i, j - i);
+    const bool last = j >= raw.size();
+    if (is_dot_segment(seg, 2)) {
+      if (!segments.empty()) segments.pop_back();
+      if (last) trailing_slash = true;
+    } else if (is_dot_segment(seg, 1)) {
+      if (last) trailing_slash = true;
+    } else {
+      std::string enc;
+      for (char c : seg)
+        append_encoded(enc, c, [](char x) {
+          return x == ' ' || x == '"' || x == '#' || x == '<' || x == '>' || x == '?' || x == '`' || x == '{' ||
+                 x == '}';
+        });
+      segments.push_back(std::move(enc));
+    }
+    if (last) break;
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& s : segments) {
+    out += '/';
+    out += s;
+  }
+  if (trailing_slash || out.empty()) out += '/';
+  return out;
+}
+
+}  // namespace detail
+
+/// Parses an http URL into options as Node's `http.request(url)` does (WHATWG URL, then
+/// urlToHttpOptions): surrounding spaces and controls trimmed, tabs and newlines removed, the
+/// scheme and host lower-cased, "\\" read as "/", dot segments resolved, spaces, quotes and other
+/// bytes outside the URL standard's path and query sets percent-encoded ("/a b" → "/a%20b"),
+/// the fragment dropped, a default or empty port left out; credentials become `auth`,
+/// percent-decoded, "user" alone as "user:". Returns error::invalid_url for a URL that is not one
+/// (no scheme, no host, a bad port or host character; non-ASCII host names are not converted
+/// to punycode and are refused), error::unsupported_protocol for a scheme other than http.
+inline boost::system::error_code parse_url(std::string_view input, request_options& out) {
+  // Leading and trailing C0 controls and spaces go; tabs and newlines anywhere go.
+  while (!input.empty() && static_cast<unsigned char>(input.front()) <= 0x20) input.remove_prefix(1);
+  while (!input.empty() && static_cast<unsigned char>(input.back()) <= 0x20) input.remove_suffix(1);
+  std::string cleaned;
+  for (char c : input)
+    if (c != '\t' && c != '\n' && c != '\r') cleaned.push_back(c);
+  std::string_view url = cleaned;
+
+  auto colon = url.find(':');
+  if (colon == std::string_view::npos || colon == 0) return error::invalid_url;
+  std::string scheme(url.substr(0, colon));
+  for (char& c : scheme) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+              c == '-' || c == '.';
+    if (!ok) return error::invalid_url;
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
   if (scheme != "http") return error::unsupported_protocol;
   out.protocol = "http:";
-  std::string_view rest = url.substr(scheme_end + 3);
-  auto path_start = rest.find_first_of("/?#");
+  std::string_view rest = url.substr(colon + 1);
+  while (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) rest.remove_prefix(1);
+
+  auto path_start = rest.find_first_of("/\\?#");
   std::string_view authority = rest.substr(0, path_start);
   std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
   if (auto hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
+  out.auth.clear();
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
     // Node: decodeURIComponent(username) + ':' + decodeURIComponent(password).
     std::string_view userinfo = authority.substr(0, at);
-    auto colon = userinfo.find(':');
-    out.auth = percent_decode(userinfo.substr(0, colon)) + ':';
-    if (colon != std::string_view::npos) out.auth += percent_decode(userinfo.substr(colon + 1));
+    auto sep = userinfo.find(':');
+    out.auth = percent_decode(userinfo.substr(0, sep)) + ':';
+    if (sep != std::string_view::npos) out.auth += percent_decode(userinfo.substr(sep + 1));
     authority.remove_prefix(at + 1);
   }
   std::string_view host = authority, port;
@@ -100,13 +188,26 @@ inline boost::system::error_code parse_url(std::string_view url, request_options
       if (after.front() != ':') return error::invalid_url;
       port = after.substr(1);
     }
-  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
+  } else if (auto c = authority.rfind(':'); c != std::string_view::npos) {
+    host = authority.substr(0, c);
+    port = authority.substr(c + 1);
   }
   if (host.empty()) return error::invalid_url;
-  out.hostname.assign(host);
-  out.host.assign(host);
+  std::string h(host);
+  if (h.front() == '[') {  // an IPv6 literal
+    if (h.size() < 3 || h.back() != ']') return error::invalid_url;
+    for (char c : std::string_view(h).substr(1, h.size() - 2))
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return error::invalid_url;
+  } else {
+    // Forbidden host code points; no punycode conversion here, so no non-ASCII either.
+    for (char c : h)
+      if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f ||
+          std::string_view("#%/:<>?@[\\]^|").find(c) != std::string_view::npos)
+        return error::invalid_url;
+  }
+  for (char& c : h) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  out.hostname = h;
+  out.host = h;
   out.port = 80;
   if (!port.empty()) {
     unsigned v = 0;
@@ -117,7 +218,16 @@ inline boost::system::error_code parse_url(std::string_view url, request_options
     }
     out.port = static_cast<std::uint16_t>(v);
   }
-  out.path = path.empty() ? "/" : (path.front() == '?' ? "/" + std::string(path) : std::string(path));
+  std::string_view query;
+  if (auto q = path.find('?'); q != std::string_view::npos) {
+    query = path.substr(q);
+    path = path.substr(0, q);
+  }
+  out.path = detail::normalize_url_path(path);
+  for (char c : query)
+    detail::append_encoded(out.path, c, [](char x) {
+      return x == ' ' || x == '"' || x == '#' || x == '<' || x == '>' || x == '\'';
+    });
   return {};
 }
 
