@@ -135,7 +135,9 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
   void release(std::unique_ptr<client_connection> c, bool reusable) {
     agent_pool& p = at(c->name);
     --p.busy;
-    if (reusable && options.keep_alive && !destroyed && c->socket.is_open() && p.free.size() < options.max_free_sockets) {
+    // Without keep_alive a finished socket stays only for a request already queued for it.
+    const bool wanted = options.keep_alive ? p.free.size() < options.max_free_sockets : has_unwoken_waiter(p);
+    if (reusable && wanted && !destroyed && c->socket.is_open()) {
       c->idle_since = std::chrono::steady_clock::now();
       c->set_timeout(std::chrono::milliseconds(0));
       c->buf.release_if_empty();
@@ -153,6 +155,12 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     --p.busy;
     --total;
     wake(p);
+  }
+
+  static bool has_unwoken_waiter(const agent_pool& p) {
+    for (const async_event* w : p.waiting)
+      if (!w->is_set()) return true;
+    return false;
   }
 
   // Wakes the first waiter not woken yet: a woken one leaves the queue only when it runs, so

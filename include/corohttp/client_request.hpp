@@ -71,7 +71,10 @@ class client_exchange final : public message_source, public std::enable_shared_f
     } else {
       agent_ = (opt_.agent ? *opt_.agent : global_agent(executor_)).state();
     }
-    keep_alive_ = agent_->options.keep_alive && !opt_.no_agent;
+    // Node asks for keep-alive from an agent that keeps sockets, and from one with a socket limit,
+    // which hands a finished socket to the next queued request.
+    keep_alive_ = !opt_.no_agent && (agent_->options.keep_alive ||
+                                     agent_->options.max_sockets != std::numeric_limits<std::size_t>::max());
     name_ = agent::get_name(opt_);
     method_ = parse_method(opt_.method);
     return {};
@@ -113,7 +116,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
       if (auto ec = co_await flush_headers()) co_return ec;
     if (!got_continue_ && !final_head_) co_await read_head();
     if (got_continue_) co_return boost::system::error_code{};
-    co_return ec_ ? ec_ : make_error_code(error::connection_closed);
+    if (ec_) co_return ec_;
+    // The server answered at once (Node never emits 'continue' then): response() has it.
+    co_return make_error_code(final_head_ ? error::no_continue : error::connection_closed);
   }
 
   awaitable<response_result> response() {
@@ -251,6 +256,22 @@ class client_exchange final : public message_source, public std::enable_shared_f
       if (self->opt_.timeout.count() > 0) self->conn_->set_timeout(self->opt_.timeout);
       if (!self->no_delay_) self->set_no_delay(false);
       self->apply_socket_keep_alive();
+      // A request carrying Expect sends its head at once (the spec's special headers), unless a
+      // write, end() or flush_headers() is already on its way with it.
+      if (!force_new && !self->head_sent_ && self->head_.size() == 0 && self->headers_.has("expect")) {
+        if (auto e = self->build_head(std::nullopt)) {
+          self->ec_ = e;
+        } else {
+          self->head_sent_ = true;
+          auto h = self->head_.data();
+          auto [we, n] = co_await net::async_write(self->conn_->socket, net::buffer(h.data(), h.size()),
+                                                   net::as_tuple(net::use_awaitable));
+          if (we && self->conn_) {
+            self->ec_ = we;
+            self->fail();
+          }
+        }
+      }
     }
     self->socket_ready_.set();
   }

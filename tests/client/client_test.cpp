@@ -465,7 +465,8 @@ TEST_CASE("URLs: credentials, errors, other schemes", "[client]") {
              {"https://127.0.0.1/", error::unsupported_protocol},
              {"ftp://127.0.0.1/", error::unsupported_protocol},
              {"no scheme here", error::invalid_url},
-             {"http:///path", error::invalid_url},
+             {"http://", error::invalid_url},
+             {"http://a b/", error::invalid_url},
              {"http://127.0.0.1:99999/", error::invalid_url},
              {"http://127.0.0.1:8x/", error::invalid_url},
              {"http://[::1/", error::invalid_url}}) {
@@ -919,6 +920,53 @@ TEST_CASE("client_request: Expect: 100-continue", "[client]") {
     auto g = co_await collect(req2);
     REQUIRE_FALSE(g.ec);
     CHECK(g.body == "again!!");
+  });
+}
+
+TEST_CASE("client_request: Expect sends the head at once; a final answer instead of 100", "[client]") {
+  net::io_context io;
+  our_server s(io);
+  int checks = 0;
+  bool answer_417 = false;
+  s.srv.on_check_continue([&](incoming_message& req, server_response& res) -> awaitable<void> {
+    ++checks;
+    if (answer_417) {
+      res.status_code = 417;
+      co_await res.end("no");
+      co_return;
+    }
+    co_await res.write_continue();
+    co_await s.handle(req, res);
+  });
+  run(io, [&]() -> awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    auto o = to(s.port, "/expect", "PUT");
+    o.headers = {{"Expect", "100-continue"}, {"Content-Length", "4"}};
+    // Nothing is awaited on the request: its head still reaches the server (Node sends the head of
+    // a request carrying Expect from its constructor).
+    auto req = request(ex, o);
+    auto arrived = co_await eventually([&] { return checks == 1; }, 3s);
+    CHECK(arrived);
+    CHECK(req.headers_sent());
+    auto e1 = req.set_header("X-Late", "1");
+    CHECK(e1 == error::headers_sent);
+    auto c1 = co_await req.wait_continue();
+    REQUIRE_FALSE(c1);
+    auto w1 = co_await req.end("data");
+    REQUIRE_FALSE(w1);
+    auto f = co_await collect(req);
+    REQUIRE_FALSE(f.ec);
+    CHECK(f.body == "data");
+
+    // The server refuses at once: wait_continue() says so, response() has the final answer.
+    answer_417 = true;
+    auto req2 = request(ex, o);
+    auto c2 = co_await req2.wait_continue();
+    CHECK(c2 == error::no_continue);
+    auto g = co_await collect(req2);
+    REQUIRE_FALSE(g.ec);
+    CHECK(g.status == 417);
+    CHECK(g.body == "no");
   });
 }
 
@@ -1480,6 +1528,85 @@ TEST_CASE("agent: max_sockets queues requests, all complete, never more connecti
   });
 }
 
+TEST_CASE("agent: without keep_alive, a socket limit still hands sockets to queued requests", "[client]") {
+  net::io_context io;
+  our_server s(io);
+  s.delay = 30ms;
+  run(io, [&]() -> awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    agent_options ao;
+    ao.keep_alive = false;
+    ao.max_sockets = 1;
+    agent a(io, ao);
+    const std::string name = agent_name(s.port);
+    int done = 0;
+    std::vector<fetched> results(3);
+    for (int i = 0; i < 3; ++i)
+      net::co_spawn(ex, [&, i]() -> awaitable<void> {
+        auto o = to(s.port, "/n" + std::to_string(i));
+        o.agent = &a;
+        results[i] = co_await fetch(o);
+        ++done;
+      }, net::detached);
+    auto all = co_await eventually([&] { return done == 3; }, 5s);
+    REQUIRE(all);
+    for (auto& r : results) CHECK_FALSE(r.ec);
+    // As Node: `Connection: keep-alive` so the queue can use the socket, one connection for all,
+    // and nothing kept once the queue is empty.
+    REQUIRE(s.seen.size() == 3);
+    for (auto& r : s.seen) CHECK(r.header("connection") == "keep-alive");
+    CHECK(s.connections == 1);
+    CHECK(a.free_sockets().empty());
+    CHECK(a.sockets().empty());
+
+    // Without a limit there is nothing to hand over: `Connection: close`, as Node.
+    agent_options unlimited;
+    agent b(io, unlimited);
+    auto o = to(s.port, "/close");
+    o.agent = &b;
+    auto f = co_await fetch(o);
+    REQUIRE_FALSE(f.ec);
+    CHECK(s.last().header("connection") == "close");
+  });
+}
+
+TEST_CASE("agent: a request aborted while queued never takes the socket", "[client]") {
+  net::io_context io;
+  our_server s(io);
+  s.delay = 80ms;
+  run(io, [&]() -> awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    agent a(io, keep_alive_options(1));
+    const std::string name = agent_name(s.port);
+    auto o = to(s.port, "/first");
+    o.agent = &a;
+    auto first = request(ex, o);
+    o.path = "/queued";
+    auto queued = request(ex, o);
+    co_await sleep_for(20ms);
+    CHECK(count_of(a.requests(), name) == 1);
+    queued.abort();
+    auto r = co_await queued.response();
+    CHECK(r.ec == error::aborted);
+    auto f = co_await collect(first);
+    REQUIRE_FALSE(f.ec);
+    // The aborted request leaves the queue (as in Node, once a socket frees up) without keeping
+    // the socket: it is free, and the next request reuses it.
+    auto freed = co_await eventually(
+        [&] { return a.requests().empty() && count_of(a.free_sockets(), name) == 1 && a.sockets().empty(); }, 2s);
+    CHECK(freed);
+    o.path = "/third";
+    auto third = request(ex, o);
+    auto t = co_await collect(third);
+    REQUIRE_FALSE(t.ec);
+    CHECK(t.reused);
+    CHECK(s.connections == 1);
+    REQUIRE(s.seen.size() == 2);
+    CHECK(s.seen[0].url == "/first");
+    CHECK(s.seen[1].url == "/third");
+  });
+}
+
 TEST_CASE("agent: sockets freed at the same moment serve as many queued requests", "[client]") {
   net::io_context io;
   silent_server s(io);
@@ -1766,4 +1893,238 @@ TEST_CASE("agent: the free-socket timeout closes idle sockets", "[client]") {
     REQUIRE_FALSE(f.ec);
     CHECK_FALSE(f.reused);
   });
+}
+
+// =================================================================================================
+// nginx on loopback serving files, through a keep-alive agent
+// =================================================================================================
+
+namespace {
+
+/// nginx (master_process off, one worker) serving `www/` of a temporary prefix on a free
+/// 127.0.0.1 port; stopped with SIGTERM (then SIGKILL) when the object goes.
+class nginx_peer {
+ public:
+  nginx_peer() {
+    if (!test::have_program("nginx") && !std::filesystem::exists("/usr/sbin/nginx")) return;
+    const char* exe = std::filesystem::exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+    char tmpl[] = "/tmp/corohttp-nginx-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ / "www" / "sub");
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+      port_ = free_port();
+      std::FILE* conf = std::fopen((dir_ / "nginx.conf").c_str(), "w");
+      REQUIRE(conf);
+      std::string d = dir_.string();
+      std::fprintf(conf,
+                   "daemon off; master_process off; worker_processes 1;\n"
+                   "pid %s/nginx.pid; error_log %s/error.log;\n"
+                   "events { worker_connections 128; }\n"
+                   "http {\n  access_log off; keepalive_timeout 30s; keepalive_requests 1000;\n"
+                   "  client_body_temp_path %s/body; proxy_temp_path %s/proxy; fastcgi_temp_path %s/fcgi;\n"
+                   "  uwsgi_temp_path %s/uwsgi; scgi_temp_path %s/scgi;\n"
+                   "  server { listen 127.0.0.1:%u; root %s/www; }\n}\n",
+                   d.c_str(), d.c_str(), d.c_str(), d.c_str(), d.c_str(), d.c_str(), d.c_str(), port_, d.c_str());
+      std::fclose(conf);
+      std::string c = (dir_ / "nginx.conf").string(), p = d + "/";
+      std::vector<std::string> args{exe, "-p", p, "-c", c, "-e", d + "/error.log"};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      if (::posix_spawnp(&pid_, exe, nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+      if (pid_ > 0 && !wait_listening()) stop();
+    }
+    REQUIRE(pid_ > 0);
+  }
+  ~nginx_peer() {
+    stop();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  nginx_peer(const nginx_peer&) = delete;
+
+  bool running() const { return pid_ > 0; }
+  std::uint16_t port() const { return port_; }
+  void file(const std::string& name, const std::string& content) {
+    std::FILE* f = std::fopen((dir_ / "www" / name).c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(content.data(), 1, content.size(), f);
+    std::fclose(f);
+  }
+
+ private:
+  static std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+  }
+  bool wait_listening() {
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: the port was taken, say
+        pid_ = -1;
+        return false;
+      }
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(port_);
+      bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+      if (ok) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    auto until = std::chrono::steady_clock::now() + 3s;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > until) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    pid_ = -1;
+  }
+
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+std::string pseudo_random_bytes(std::size_t n) {
+  std::string s(n, '\0');
+  std::uint32_t x = 2463534242u;
+  for (char& c : s) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("nginx serving files: keep-alive reuse, HEAD, 404, 304, Range, large and concurrent bodies",
+          "[client][nginx]") {
+  nginx_peer ng;
+  if (!ng.running()) return test::skip("nginx is not installed: the client is not tried against it");
+  const std::string small = "hello from nginx\n";
+  const std::string big = pseudo_random_bytes(1024 * 1024 + 17);
+  ng.file("small.txt", small);
+  ng.file("big.bin", big);
+  ng.file("empty.txt", "");
+  for (int i = 0; i < 8; ++i) ng.file("sub/f" + std::to_string(i) + ".txt", std::string(1000 + i * 37, char('a' + i)));
+
+  net::io_context io;
+  run(io, [&]() -> awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    agent a(io, keep_alive_options(4));
+    auto via = [&](std::string path, std::string method = "GET") {
+      auto o = to(ng.port(), std::move(path), std::move(method));
+      o.agent = &a;
+      return o;
+    };
+
+    // Sequential requests share one socket; bodies arrive byte for byte.
+    auto f1 = co_await fetch(via("/small.txt"));
+    REQUIRE_FALSE(f1.ec);
+    CHECK(f1.status == 200);
+    CHECK(f1.body == small);
+    CHECK_FALSE(f1.reused);
+    auto f2 = co_await fetch(via("/big.bin"));
+    REQUIRE_FALSE(f2.ec);
+    CHECK(f2.body.size() == big.size());
+    CHECK(f2.body == big);
+    CHECK(f2.header("content-length") == std::to_string(big.size()));
+    CHECK(f2.reused);
+    auto f3 = co_await fetch(via("/empty.txt"));
+    REQUIRE_FALSE(f3.ec);
+    CHECK(f3.body.empty());
+    CHECK(f3.reused);
+
+    // HEAD: the length of the file, no body, and the socket stays usable.
+    auto h = co_await fetch(via("/big.bin", "HEAD"));
+    REQUIRE_FALSE(h.ec);
+    CHECK(h.header("content-length") == std::to_string(big.size()));
+    CHECK(h.body.empty());
+    CHECK(h.reused);
+
+    // 404 with nginx's HTML body; then a conditional GET answered 304 without a body.
+    auto nf = co_await fetch(via("/missing.txt"));
+    REQUIRE_FALSE(nf.ec);
+    CHECK(nf.status == 404);
+    CHECK(nf.body.find("404") != std::string::npos);
+    CHECK(nf.reused);
+    auto etag = f1.header("etag");
+    REQUIRE_FALSE(etag.empty());
+    auto cond = via("/small.txt");
+    cond.headers = {{"If-None-Match", etag}};
+    auto nm = co_await fetch(cond);
+    REQUIRE_FALSE(nm.ec);
+    CHECK(nm.status == 304);
+    CHECK(nm.body.empty());
+    CHECK(nm.reused);
+
+    // A byte range of the large file.
+    auto ranged = via("/big.bin");
+    ranged.headers = {{"Range", "bytes=1000-1999"}};
+    auto rg = co_await fetch(ranged);
+    REQUIRE_FALSE(rg.ec);
+    CHECK(rg.status == 206);
+    CHECK(rg.body == big.substr(1000, 1000));
+    CHECK(rg.reused);
+    CHECK(count_of(a.free_sockets(), agent_name(ng.port())) == 1);
+
+    // The large body read chunk by chunk with read().
+    auto req = request(ex, via("/big.bin"));
+    auto res = co_await req.response();
+    REQUIRE(res);
+    std::size_t total = 0, chunks = 0;
+    bool same = true;
+    for (;;) {
+      auto chunk = co_await res->read();
+      if (!chunk) break;
+      same = same && big.compare(total, chunk->size(), *chunk) == 0;
+      total += chunk->size();
+      ++chunks;
+    }
+    CHECK(total == big.size());
+    CHECK(same);
+    CHECK(chunks > 1);
+    CHECK(res->complete());
+
+    // Twelve concurrent requests through four sockets: every body right, never more sockets.
+    int done = 0;
+    std::vector<fetched> results(12);
+    for (int i = 0; i < 12; ++i)
+      net::co_spawn(ex, [&, i]() -> awaitable<void> {
+        results[i] = co_await fetch(via("/sub/f" + std::to_string(i % 8) + ".txt"));
+        ++done;
+      }, net::detached);
+    auto all = co_await eventually([&] { return done == 12; }, 10s);
+    REQUIRE(all);
+    for (int i = 0; i < 12; ++i) {
+      INFO("request " << i);
+      CHECK_FALSE(results[i].ec);
+      CHECK(results[i].body == std::string(1000 + (i % 8) * 37, char('a' + i % 8)));
+    }
+    CHECK(count_of(a.free_sockets(), agent_name(ng.port())) <= 4);
+    CHECK(a.sockets().empty());
+    a.destroy();
+  }, 30s);
 }

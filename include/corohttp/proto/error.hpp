@@ -54,6 +54,7 @@ enum class error {
   connection_closed,            ///< the connection closed before the message ended
   unsupported_protocol,         ///< ERR_INVALID_PROTOCOL: a URL scheme other than http
   agent_destroyed,              ///< the agent was destroyed while the request waited for a socket
+  no_continue,                  ///< a final response came instead of 100 Continue (wait_continue())
 };
 
 namespace detail {
@@ -111,6 +112,8 @@ constexpr error_info describe(error e) noexcept {
     case error::connection_closed: return {"ERR_STREAM_PREMATURE_CLOSE", "Premature close"};
     case error::unsupported_protocol: return {"ERR_INVALID_PROTOCOL", "Protocol not supported. Expected \"http:\""};
     case error::agent_destroyed: return {"ERR_AGENT_DESTROYED", "The agent was destroyed"};
+    case error::no_continue:
+      return {"ERR_HTTP_NO_CONTINUE", "The server sent a final response instead of 100 Continue"};
     case error::invalid_trailer:
       return {"ERR_HTTP_TRAILER_INVALID", "Trailers are invalid with this transfer encoding"};
   }
