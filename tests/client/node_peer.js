@@ -12,6 +12,7 @@
 'use strict';
 const http = require('http');
 const net = require('net');
+const { echoRequest, announce } = require('../support/node_echo.js');
 
 const mode = process.argv[2];
 let port = 0;
@@ -22,31 +23,10 @@ for (let i = 3; i < process.argv.length; i++) {
 }
 setTimeout(() => process.exit(3), 90000).unref();
 
-function announce(server) {
-  const a = server.address();
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  process.stdout.write(`listening on http://${h}:${a.port}\n`);
-}
-
 if (mode === 'echo') {
   let connections = 0;
   const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({
-        method: req.method,
-        url: req.url,
-        httpVersion: req.httpVersion,
-        headers: req.headers,
-        rawHeaders: req.rawHeaders,
-        trailers: req.trailers,
-        rawTrailers: req.rawTrailers,
-        bodyBase64: Buffer.concat(chunks).toString('base64'),
-        connection: req.socket.connectionNumber,
-      }));
-    });
+    echoRequest(req, res, (r) => ({ connection: r.socket.connectionNumber }));
   });
   server.on('connection', (s) => { s.connectionNumber = ++connections; });
   server.listen(port, host, () => announce(server));

@@ -7,6 +7,7 @@
 // usage: node node_echo_server.js [--port N] [--host H]
 'use strict';
 const http = require('http');
+const { echoRequest, announce } = require('../support/node_echo.js');
 
 let port = 8080;
 let host = '127.0.0.1';
@@ -16,30 +17,8 @@ for (let i = 2; i < process.argv.length; i++) {
   else { console.error(`usage: node ${process.argv[1]} [--port N] [--host H]`); process.exit(2); }
 }
 
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const out = JSON.stringify({
-      method: req.method,
-      url: req.url,
-      httpVersion: req.httpVersion,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      trailers: req.trailers,
-      rawTrailers: req.rawTrailers,
-      bodyBase64: Buffer.concat(chunks).toString('base64'),
-    });
-    res.setHeader('Content-Type', 'application/json');
-    res.end(out);
-  });
-});
-
-server.listen(port, host, () => {
-  const a = server.address();
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  process.stdout.write(`listening on http://${h}:${a.port}\n`);
-});
+const server = http.createServer(echoRequest);
+server.listen(port, host, () => announce(server));
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
