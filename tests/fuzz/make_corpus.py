@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpora of the parser's fuzz targets, tests/fuzz/corpus/{request,response}/.
+"""Writes the seed corpora of the fuzz targets: request/, response/ and connection/ under --out.
 
 Every case of the conformance vectors (../shared/conformance/*.jsonl: llhttp and http-parser test
 data, MIT) becomes one file named by a short hash of its bytes, and a few hand-written seeds are
 added as hand-<name>. Response files start with the configuration byte fuzz_response.cpp reads
 (see fuzz::response_config in fuzz_common.hpp): the seed's HEAD answer and lenient flags.
+Connection files (fuzz_connection.cpp) start with its configuration byte; every request seed is
+also a connection seed, and hand-written ones drive each handler mode.
 
-Usage: tests/fuzz/make_corpus.py [--conformance DIR]   (run again after the vectors change;
-the output is the same bytes every time, and the two directories are rewritten from scratch).
+The committed corpora, tests/fuzz/corpus/<kind>/, are these seeds merged with what long fuzzing
+runs grew, minimised to the inputs that keep every coverage edge:
+
+  tests/fuzz/make_corpus.py --out /tmp/seeds
+  build-fuzz/tests/fuzz/fuzz_KIND -merge=1 -use_counters=0 NEW_DIR /tmp/seeds/KIND tests/fuzz/corpus/KIND GROWN_DIR
+  (then NEW_DIR replaces tests/fuzz/corpus/KIND)
+
+Usage: tests/fuzz/make_corpus.py --out DIR [--conformance DIR]   (the same bytes every time; the
+three directories under --out are rewritten from scratch).
 """
 
 import argparse
@@ -178,6 +187,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conformance", default=os.path.join(os.path.dirname(REPO), "shared", "conformance"),
                     help="directory of the conformance *.jsonl files (default: %(default)s)")
+    ap.add_argument("--out", required=True, help="directory to write request/, response/ and connection/ into")
     args = ap.parse_args()
 
     files = sorted(glob.glob(os.path.join(args.conformance, "*.jsonl")))
@@ -210,7 +220,7 @@ def main():
 
     total = 0
     for kind, entries in corpus.items():
-        out = os.path.join(HERE, "corpus", kind)
+        out = os.path.join(args.out, kind)
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out)
         for name, data in sorted(entries.items()):
