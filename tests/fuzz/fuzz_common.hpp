@@ -14,6 +14,8 @@
 
 #include <corohttp/proto/parser.hpp>
 
+#include "parse_driver.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -74,31 +76,18 @@ inline config response_config(std::uint8_t b) {
   return c;
 }
 
-struct message {
-  std::string method, url;
-  int status = 0;
-  std::string reason;
-  int version_major = 0, version_minor = 0;
-  std::vector<std::pair<std::string, std::string>> headers, trailers;
-  std::string body;
-  body_framing framing = body_framing::none;
-  std::uint64_t content_length = 0;
-  bool upgrade = false, keep_alive = false, expect_continue = false, complete = false;
-  friend bool operator==(const message&, const message&) = default;
-};
+using message = test::parsed_message;
 
 struct outcome {
-  std::vector<message> messages;  // every message whose head was seen, the last maybe partial
-  bool rejected = false;          // an error step (from parse() or finish())
-  bool upgraded = false;
-  std::size_t upgrade_offset = 0;  // input offset where the other protocol's bytes begin
-  std::size_t consumed = 0;        // input bytes the caller was allowed to drop
+  test::parse_outcome parsed;  // every message whose head was seen (the last maybe partial), bytes consumed...
+  bool rejected = false;       // an error step (from parse() or finish())
   // Bytes consumed before an error may differ (a split run consumes the chunk framing it scanned
   // at each need_more; a whole run fails before consuming it) and do not matter: the connection
   // is dropped. Everything else must be equal.
   friend bool operator==(const outcome& a, const outcome& b) {
-    return a.messages == b.messages && a.rejected == b.rejected && a.upgraded == b.upgraded &&
-           a.upgrade_offset == b.upgrade_offset && (a.rejected || a.consumed == b.consumed);
+    return a.parsed.messages == b.parsed.messages && a.rejected == b.rejected &&
+           a.parsed.upgraded == b.parsed.upgraded && a.parsed.upgrade_offset == b.parsed.upgrade_offset &&
+           (a.rejected || a.parsed.consumed == b.parsed.consumed);
   }
 };
 
@@ -121,9 +110,9 @@ inline void print_bytes(std::string_view s, std::size_t limit = 200) {
 
 inline void print_outcome(const char* label, const outcome& o) {
   std::fprintf(stderr, "  %s: rejected=%d upgraded=%d upgrade_offset=%zu consumed=%zu messages=%zu\n", label,
-               o.rejected, o.upgraded, o.upgrade_offset, o.consumed, o.messages.size());
-  for (std::size_t i = 0; i < o.messages.size(); ++i) {
-    const message& m = o.messages[i];
+               o.rejected, o.parsed.upgraded, o.parsed.upgrade_offset, o.parsed.consumed, o.parsed.messages.size());
+  for (std::size_t i = 0; i < o.parsed.messages.size(); ++i) {
+    const message& m = o.parsed.messages[i];
     std::fprintf(stderr, "    [%zu] ", i);
     print_bytes(m.method);
     std::fputc(' ', stderr);
@@ -175,51 +164,37 @@ inline void print_outcome(const char* label, const outcome& o) {
 
 // --- one run ------------------------------------------------------------------------------------
 
-/// Feeds `input` to a fresh parser: whole when `cuts` is null, else cut at the (sorted) offsets in
-/// `*cuts`. With `eager`, the next piece is appended after every step (the contract allows
-/// presenting more bytes at any time), not only after need_more. Ends with finish().
+/// Feeds `input` to a fresh parser (test::feed): whole when `cuts` is null, else cut at the (sorted)
+/// offsets in `*cuts`, each parse() reading an exactly sized copy. With `eager`, the next piece is
+/// appended after every step (the contract allows presenting more bytes at any time), not only
+/// after need_more. Ends with finish(). Every step is checked against the parser's contract.
 class runner {
  public:
   runner(const config& cfg, std::string_view input) : cfg_(cfg), input_(input), p_(cfg.type, cfg.options) {}
 
   outcome run(const std::vector<std::size_t>* cuts, bool eager) {
     cuts_ = cuts;
-    if (!cuts) {
-      for (;;) {
-        parser::step s = step_on(input_.substr(out_.consumed));
-        if (stopped_ || s.what == parser::event::need_more) break;
-      }
-    } else {
-      std::string pending;
-      std::size_t from = 0, next = 0;
-      bool want_more = true;
-      while (!stopped_) {
-        if (want_more || eager) {
-          if (next <= cuts->size()) {
-            std::size_t to = next < cuts->size() ? (*cuts)[next] : input_.size();
-            ++next;
-            if (to > from) {
-              pending.append(input_.substr(from, to - from));
-              from = to;
-            }
-          } else if (want_more) {
-            break;
-          }
-        }
-        // A fresh, exactly sized copy for every call: ASan sees any read outside it.
-        std::unique_ptr<char[]> buf(new char[pending.size() + (pending.empty() ? 1 : 0)]);
-        std::memcpy(buf.get(), pending.data(), pending.size());
-        parser::step s = step_on(std::string_view(buf.get(), pending.size()));
-        pending.erase(0, s.consumed);
-        want_more = s.what == parser::event::need_more;
-      }
-    }
+    test::feed_plan plan;
+    if (cuts) plan.cuts = *cuts;
+    plan.eof = true;
+    plan.eager = eager;
+    plan.exact_copies = cuts != nullptr;
+    plan.before_parse = [this](parser&) { prepare(); };
+    plan.on_step = [this](const parser::step& s, std::string_view given, const test::parse_outcome& so_far) {
+      check_step(s, given, so_far);
+    };
+    out_.parsed = test::feed(p_, input_, plan);
+    live_ = nullptr;
+    out_.rejected = static_cast<bool>(out_.parsed.ec);
     end();
     return out_;
   }
 
  private:
-  [[noreturn]] void bad(const char* what) { violated(cfg_, what, input_, cuts_, nullptr, &out_); }
+  [[noreturn]] void bad(const char* what) {
+    if (live_) out_.parsed = *live_;
+    violated(cfg_, what, input_, cuts_, nullptr, &out_);
+  }
   void check(bool ok, const char* what) {
     if (!ok) bad(what);
   }
@@ -238,85 +213,64 @@ class runner {
     }
   }
 
-  parser::step step_on(std::string_view data) {
+  // A step before feed() records it; `so_far` is what was recorded before it.
+  void check_step(const parser::step& s, std::string_view data, const test::parse_outcome& so_far) {
+    live_ = &so_far;  // for the report, should a check fail
     if (++steps_ > 3 * input_.size() + 64) bad("the parser makes no progress");
-    prepare();
-    parser::step s = p_.parse(data);
-    handle(s, data);
-    return s;
-  }
-
-  void handle(const parser::step& s, std::string_view data) {
     check(s.consumed <= data.size(), "a step consumed more bytes than it was given");
+    const auto& messages = so_far.messages;
     const char* begin = data.data();
     const char* used = data.data() + s.consumed;
     switch (s.what) {
       case parser::event::head: {
         check(!closed_, "a message after one that closes the connection");
-        check(out_.messages.empty() || out_.messages.back().complete, "a head inside a message");
+        check(messages.empty() || messages.back().complete, "a head inside a message");
         check(s.consumed > 0, "a head step consumed nothing");
         const message_head& h = p_.head();
-        message m;
         if (cfg_.type == message_type::request) {
           check(inside(h.method_text, begin, used) && inside(h.target, begin, used),
                 "method or target view outside the bytes of the head step");
           check(h.method != method::unknown, "a head with an unknown method");
-          m.method = std::string(h.method_text);
-          m.url = std::string(h.target);
         } else {
           check(inside(h.reason, begin, used), "reason view outside the bytes of the head step");
           // Three digits, as llhttp reads them: 000-099 pass too (RFC 9110 §15: process as a 5xx).
           check(h.status >= 0 && h.status <= 999, "a status outside 000-999");
-          m.status = h.status;
-          m.reason = std::string(h.reason);
         }
         for (const header_field& f : h.headers) {
           check(inside(f.name, begin, used) && inside(f.value, begin, used),
                 "header view outside the bytes of the head step");
           check(!f.name.empty(), "an empty header name");
-          m.headers.emplace_back(f.name, f.value);
         }
         if (cfg_.options.max_headers_count)
           check(h.headers.size() <= cfg_.options.max_headers_count, "more headers reported than max_headers_count");
         if (!(cfg_.options.lenient & lenient_chunked_length))
           check(!(h.has_content_length && h.has_transfer_encoding),
                 "Content-Length with Transfer-Encoding accepted in strict mode");
-        m.version_major = h.version_major;
-        m.version_minor = h.version_minor;
-        m.framing = h.framing;
-        m.content_length = h.content_length;
-        m.upgrade = h.upgrade;
-        m.keep_alive = h.keep_alive;
-        m.expect_continue = h.expect_continue;
-        out_.messages.push_back(std::move(m));
         break;
       }
       case parser::event::body: {
-        check(!out_.messages.empty() && !out_.messages.back().complete, "body outside a message");
-        message& m = out_.messages.back();
+        check(!messages.empty() && !messages.back().complete, "body outside a message");
+        const message& m = messages.back();
         check(m.framing != body_framing::none, "body for a message framed without one");
         check(!s.body.empty(), "an empty body step");
         check(inside(s.body, begin, used) && s.body.data() + s.body.size() == used,
               "body span not at the end of the bytes the step consumed");
-        m.body.append(s.body);
         body_total_ += s.body.size();
         check(body_total_ <= input_.size(), "more body bytes than input bytes");
-        if (m.framing == body_framing::length) check(m.body.size() <= m.content_length, "body beyond Content-Length");
+        if (m.framing == body_framing::length)
+          check(m.body.size() + s.body.size() <= m.content_length, "body beyond Content-Length");
         break;
       }
       case parser::event::complete: {
-        check(!out_.messages.empty() && !out_.messages.back().complete, "complete outside a message");
-        message& m = out_.messages.back();
+        check(!messages.empty() && !messages.back().complete, "complete outside a message");
+        const message& m = messages.back();
         if (m.framing == body_framing::length)
           check(m.body.size() == m.content_length, "message complete before Content-Length bytes");
         if (m.framing == body_framing::none) check(m.body.empty(), "body in a message framed without one");
-        for (const header_field& f : p_.trailers()) {
+        for (const header_field& f : p_.trailers())
           check(inside(f.name, begin, used) && inside(f.value, begin, used),
                 "trailer view outside the bytes of the complete step");
-          m.trailers.emplace_back(f.name, f.value);
-        }
         if (!p_.trailers().empty()) check(m.framing == body_framing::chunked, "trailers without chunked framing");
-        m.complete = true;
         ++completed_;
         check(p_.messages() == completed_, "messages() differs from the complete steps seen");
         const bool informational = cfg_.type == message_type::response && m.status >= 100 && m.status < 200;
@@ -325,20 +279,16 @@ class runner {
         break;
       }
       case parser::event::upgrade:
-        check(!out_.messages.empty() && out_.messages.back().complete && out_.messages.back().upgrade,
+        check(!messages.empty() && messages.back().complete && messages.back().upgrade,
               "upgrade without a completed upgrading message");
-        out_.upgraded = true;
-        out_.upgrade_offset = out_.consumed + s.consumed;
-        stopped_ = true;
         break;
-      case parser::event::error:
-        check(static_cast<bool>(p_.error()), "an error step without an error code");
-        out_.rejected = true;
-        stopped_ = true;
-        break;
+      case parser::event::error: check(static_cast<bool>(p_.error()), "an error step without an error code"); break;
       case parser::event::need_more: break;
     }
-    out_.consumed += s.consumed;
+    if (data.empty() && s.what != parser::event::need_more && s.what != parser::event::complete &&
+        s.what != parser::event::error && s.what != parser::event::upgrade)
+      bad("finish() returned a head or body");
+    if (data.empty()) check(s.consumed == 0, "finish() consumed bytes");
   }
 
   void end() {
@@ -347,28 +297,22 @@ class runner {
       check(p_.finish().what == parser::event::error, "finish() after an error did not fail");
       return;
     }
-    if (out_.upgraded) {
+    if (out_.parsed.upgraded) {
       parser::step s = p_.parse("\x16\x03\x01");
       check(s.what == parser::event::upgrade && s.consumed == 0, "parse() after an upgrade did not stop");
       check(p_.finish().what == parser::event::need_more, "finish() after an upgrade did something");
-      return;
     }
-    parser::step s = p_.finish();
-    check(s.what == parser::event::need_more || s.what == parser::event::complete || s.what == parser::event::error,
-          "finish() returned a head, body or upgrade");
-    check(s.consumed == 0, "finish() consumed bytes");
-    handle(s, std::string_view());
   }
 
   const config& cfg_;
   std::string_view input_;
   parser p_;
   outcome out_;
+  const test::parse_outcome* live_ = nullptr;  // feed()'s outcome while it runs
   const std::vector<std::size_t>* cuts_ = nullptr;
   std::size_t body_total_ = 0;
   std::size_t steps_ = 0;
   std::uint64_t completed_ = 0;
-  bool stopped_ = false;
   bool closed_ = false;
 };
 
@@ -433,10 +377,11 @@ inline void check_split_invariance(const config& cfg, std::string_view input, bo
     if (split == whole) return;
     const char* what = "split feeding differs from whole feeding";
     if (split.rejected != whole.rejected) what = "split feeding: different accept/reject decision";
-    else if (split.upgraded != whole.upgraded || split.upgrade_offset != whole.upgrade_offset)
+    else if (split.parsed.upgraded != whole.parsed.upgraded ||
+             split.parsed.upgrade_offset != whole.parsed.upgrade_offset)
       what = "split feeding: different upgrade (offset)";
-    else if (split.messages != whole.messages) what = "split feeding: different messages";
-    else if (split.consumed != whole.consumed) what = "split feeding: different bytes consumed";
+    else if (split.parsed.messages != whole.parsed.messages) what = "split feeding: different messages";
+    else if (split.parsed.consumed != whole.parsed.consumed) what = "split feeding: different bytes consumed";
     violated(cfg, what, input, &cuts, &whole, &split);
   };
 

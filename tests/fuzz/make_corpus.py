@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpora of the parser's fuzz targets, tests/fuzz/corpus/{request,response}/.
+"""Writes the seed corpora of the fuzz targets: request/, response/ and connection/ under --out.
 
 Every case of the conformance vectors (../shared/conformance/*.jsonl: llhttp and http-parser test
 data, MIT) becomes one file named by a short hash of its bytes, and a few hand-written seeds are
 added as hand-<name>. Response files start with the configuration byte fuzz_response.cpp reads
 (see fuzz::response_config in fuzz_common.hpp): the seed's HEAD answer and lenient flags.
+Connection files (fuzz_connection.cpp) start with its configuration byte; every request seed is
+also a connection seed, and hand-written ones drive each handler mode.
 
-Usage: tests/fuzz/make_corpus.py [--conformance DIR]   (run again after the vectors change;
-the output is the same bytes every time, and the two directories are rewritten from scratch).
+The committed corpora, tests/fuzz/corpus/<kind>/, are these seeds merged with what long fuzzing
+runs grew, minimised to the inputs that keep every coverage edge:
+
+  tests/fuzz/make_corpus.py --out /tmp/seeds
+  build-fuzz/tests/fuzz/fuzz_KIND -merge=1 -use_counters=0 NEW_DIR /tmp/seeds/KIND tests/fuzz/corpus/KIND GROWN_DIR
+  (then NEW_DIR replaces tests/fuzz/corpus/KIND)
+
+Usage: tests/fuzz/make_corpus.py --out DIR [--conformance DIR]   (the same bytes every time; the
+three directories under --out are rewritten from scratch).
 """
 
 import argparse
@@ -112,6 +121,57 @@ RESPONSES = {
 }
 
 
+# Connection configuration byte (connection_config in fuzz_connection.cpp).
+CONN_SMALL_LIMITS, CONN_INSECURE, CONN_NO_HOST_RULE, CONN_TUNNELS = 0x01, 0x02, 0x04, 0x08
+
+
+def conn_request(mode, method=b"GET", body=None, extra=b"", version=b"1.1"):
+    """A request whose target picks the fuzz handler's mode ("/m<N>")."""
+    head = method + b" /m%d/x HTTP/" % mode + version + b"\r\n" + H + extra
+    if body is None:
+        return head + b"\r\n"
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def conn_chunked(mode, chunks, trailer=b""):
+    out = b"POST /m%d/c HTTP/1.1\r\n" % mode + H + b"Transfer-Encoding: chunked\r\n\r\n"
+    for c in chunks:
+        out += b"%x\r\n" % len(c) + c + b"\r\n"
+    return out + b"0\r\n" + trailer + b"\r\n"
+
+
+# The connection target's hand seeds: every handler mode, pipelined, with bodies of each framing.
+MODES = 11
+CONNECTIONS = {
+    "every-mode-get": (0, b"".join(conn_request(m) for m in range(MODES))),
+    "every-mode-post": (0, b"".join(conn_request(m, b"POST", b"body-%d" % m) for m in range(MODES))),
+    "every-mode-chunked": (0, b"".join(conn_chunked(m, [b"ab", b"cdef"], b"X-T: 1\r\n") for m in range(MODES))),
+    "every-mode-head": (0, b"".join(conn_request(m, b"HEAD") for m in range(MODES))),
+    "every-mode-http10": (0, b"".join(conn_request(m, b"POST", b"ten", b"Connection: keep-alive\r\n", b"1.0")
+                                      for m in range(MODES))),
+    "expect-continue": (0, conn_request(0, b"PUT", b"later", b"Expect: 100-continue\r\n")
+                        + conn_request(2, b"PUT", b"x", b"Expect: something-else\r\n") + conn_request(1)),
+    "bad-after-good": (0, conn_request(0, b"POST", b"fine") + b"GET /m0 HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n"
+                       + conn_request(1)),
+    "bad-chunk-mid-body": (0, conn_request(1) + b"POST /m0 HTTP/1.1\r\n" + H
+                           + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n" + conn_request(0)),
+    "unread-body-then-more": (0, conn_request(2, b"POST", b"x" * 3000) + conn_chunked(2, [b"y" * 500] * 4)
+                              + conn_request(6, b"POST", b"declared") + conn_request(3)),
+    "missing-host": (0, conn_request(0) + b"GET /m0 HTTP/1.1\r\n\r\n" + conn_request(0)),
+    "no-host-rule": (CONN_NO_HOST_RULE, b"GET /m0 HTTP/1.1\r\n\r\n" + conn_request(7, b"POST", b"t")),
+    "upgrade-tunnel": (CONN_TUNNELS, conn_request(0) + b"GET /m0 HTTP/1.1\r\n" + H
+                       + b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\nframes..."),
+    "connect-tunnel": (CONN_TUNNELS, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03"),
+    "upgrade-declined": (0, b"GET /m1 HTTP/1.1\r\n" + H + b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                         + conn_request(0)),
+    "small-limits": (CONN_SMALL_LIMITS, conn_request(0, extra=b"".join(b"X-%d: v\r\n" % i for i in range(12)))
+                     + conn_request(0, extra=b"Cookie: " + b"c" * 600 + b"\r\n")),
+    "insecure": (CONN_INSECURE, b"GET /m0 HTTP/1.1\n" + H + b"X-Obs: a\r\n b\r\n\r\n" + conn_request(1)),
+    "close-then-more": (0, conn_request(0, extra=b"Connection: close\r\n") + conn_request(1)),
+    "throws": (0, conn_request(8) + conn_request(0) + conn_request(9) + conn_request(0)),
+}
+
+
 def short_hash(data):
     return hashlib.sha1(data).hexdigest()[:12]
 
@@ -127,13 +187,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conformance", default=os.path.join(os.path.dirname(REPO), "shared", "conformance"),
                     help="directory of the conformance *.jsonl files (default: %(default)s)")
+    ap.add_argument("--out", required=True, help="directory to write request/, response/ and connection/ into")
     args = ap.parse_args()
 
     files = sorted(glob.glob(os.path.join(args.conformance, "*.jsonl")))
     if not files:
         sys.exit(f"make_corpus.py: no *.jsonl files in {args.conformance}")
 
-    corpus = {"request": {}, "response": {}}
+    corpus = {"request": {}, "response": {}, "connection": {}}
     for path in files:
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -144,15 +205,22 @@ def main():
                 if case["type"] == "response":
                     data = bytes([response_byte(case)]) + data
                 corpus[case["type"]][short_hash(data)] = data
+                if case["type"] == "request":  # every request seed is also a connection, default configuration
+                    conn = b"\x00" + data
+                    corpus["connection"][short_hash(conn)] = conn
     from_vectors = {k: len(v) for k, v in corpus.items()}
     for name, data in REQUESTS.items():
         corpus["request"]["hand-" + name] = data
     for name, (config, data) in RESPONSES.items():
         corpus["response"]["hand-" + name] = bytes([config]) + data
+    for name, data in REQUESTS.items():
+        corpus["connection"]["hand-request-" + name] = b"\x00" + data
+    for name, (config, data) in CONNECTIONS.items():
+        corpus["connection"]["hand-" + name] = bytes([config]) + data
 
     total = 0
     for kind, entries in corpus.items():
-        out = os.path.join(HERE, "corpus", kind)
+        out = os.path.join(args.out, kind)
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out)
         for name, data in sorted(entries.items()):

@@ -6,12 +6,23 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "server_fixture.hpp"
+#include "test_support.hpp"
+
+extern char** environ;
 
 using namespace corohttp;
 using namespace std::chrono_literals;
@@ -200,4 +211,181 @@ TEST_CASE("a refused request never desynchronises the requests before it", "[sec
   CHECK(c.closed_within(3000));
   CHECK(seen == std::vector<std::string>{"/first"});
   CHECK(c.received().find("HTTP/1.1 400 Bad Request") != std::string::npos);
+}
+
+// Found by fuzz_connection: a response held back to leave with the next one (the next request was
+// already received) was dropped when that next request was refused.
+TEST_CASE("regression: a refusal sends the held-back responses to the pipelined requests before it", "[security]") {
+  test::running_server s([&](incoming_message& req, server_response& res) -> awaitable<void> {
+    co_await res.end("ok " + std::string(req.url()));
+  });
+  for (std::string bad : {std::string("GET /no-host HTTP/1.1\r\n\r\n"), std::string("GET /bad HTTP/1.1\r\nHost: h\r\nBad Name: x\r\n\r\n"),
+                          "GET /big HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n"}) {
+    INFO(bad);
+    test::raw_client c(s.port());
+    c.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n" + bad);
+    CHECK(c.closed_within(3000));
+    const std::string& got = c.received();
+    auto one = got.find("ok /one"), two = got.find("ok /two"), refusal = got.find("HTTP/1.1 4");
+    CHECK(one != std::string::npos);
+    CHECK(two != std::string::npos);
+    CHECK(refusal != std::string::npos);
+    CHECK((one < two && two < refusal));
+  }
+}
+
+namespace {
+
+// nginx in front of a corohttp server, keeping its upstream connections alive (so that a
+// desynchronised upstream connection would show on the requests of other clients).
+class nginx_front {
+ public:
+  nginx_front(std::uint16_t upstream) {
+    dir_ = std::filesystem::temp_directory_path() / ("corohttp-nginx-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::filesystem::permissions(dir_, std::filesystem::perms(0755));
+    // A free port: bind port 0, read it back, close; nginx binds it a moment later.
+    {
+      test::running_server probe([](incoming_message&, server_response& res) -> awaitable<void> { co_await res.end(); });
+      port_ = probe.port();
+    }
+    const std::string d = dir_.string();
+    std::ofstream(dir_ / "nginx.conf")
+        << "worker_processes 1;\npid " << d << "/nginx.pid;\nerror_log " << d << "/error.log warn;\n"
+        << "events { worker_connections 512; }\nhttp {\n  access_log off;\n"
+        << "  client_body_temp_path " << d << "/cb;\n  proxy_temp_path " << d << "/px;\n"
+        << "  fastcgi_temp_path " << d << "/fc;\n  uwsgi_temp_path " << d << "/uw;\n  scgi_temp_path " << d << "/sc;\n"
+        << "  client_header_timeout 1s;\n  client_body_timeout 1s;\n  proxy_read_timeout 5s;\n"
+        << "  upstream app {\n    server 127.0.0.1:" << upstream << ";\n    keepalive 4;\n  }\n"
+        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n    location / {\n"
+        << "      proxy_pass http://app;\n      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
+        << "    }\n  }\n}\n";
+    std::string conf = (dir_ / "nginx.conf").string(), err = (dir_ / "error.log").string();
+    std::vector<std::string> args{"nginx", "-p", d, "-e", err, "-c", conf, "-g", "daemon off;"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (::posix_spawnp(&pid_, "nginx", nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    for (int i = 0; i < 200 && pid_ > 0; ++i) {  // up to 10 s for it to listen
+      try {
+        test::raw_client c(port_);
+        return;
+      } catch (...) {
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    throw std::runtime_error("nginx did not start; see " + err);
+  }
+  ~nginx_front() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGQUIT);
+      int status = 0;
+      for (int i = 0; i < 100 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(50ms);
+      if (::waitpid(pid_, &status, WNOHANG) == 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+      }
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// The request-target of a start line, as nginx reads it (runs of spaces between the parts allowed).
+std::string target_of(const std::string& request) {
+  auto sp = request.find(' ');
+  if (sp == std::string::npos) return {};
+  auto begin = request.find_first_not_of(' ', sp);
+  if (begin == std::string::npos) return {};
+  auto end = request.find_first_of(" \r\n", begin);
+  return request.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+}  // namespace
+
+TEST_CASE("hostile requests through nginx never desynchronise our connections", "[security][nginx]") {
+  if (!test::have_program("nginx")) return test::skip("nginx is not installed: the front-proxy cases not run");
+  std::mutex m;
+  std::vector<std::string> seen;  // every target our handler saw, in order
+  test::running_server s([&](incoming_message& req, server_response& res) -> awaitable<void> {
+    {
+      std::lock_guard lock(m);
+      seen.emplace_back(req.url());
+    }
+    std::string body;
+    co_await req.read_all(body, 1 << 20);
+    co_await res.end("handled " + std::string(req.url()) + " body " + std::to_string(body.size()));
+  });
+  nginx_front nginx(s.port());
+  auto cases = hostile_cases();
+  std::size_t forwarded = 0, probes_same_connection = 0, probes_ok = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    INFO(c.name);
+    const std::string probe_target = "/probe-" + std::to_string(i);
+    const std::string probe = "GET " + probe_target + " HTTP/1.1\r\nHost: front\r\n\r\n";
+    const std::string expect = "handled " + probe_target + " body 0";
+    std::size_t seen_before;
+    {
+      std::lock_guard lock(m);
+      seen_before = seen.size();
+    }
+    // The hostile bytes, then a normal request on the same client connection.
+    bool answered = false;
+    // Reads until the probe's answer, EOF, or ~ms; returns everything read.
+    auto read_answer = [&](test::raw_client& client, int ms) {
+      std::string got;
+      for (int k = 0; k < ms / 25 && !client.eof(); ++k) {
+        got += client.read_for(25);
+        if (got.find(expect) != std::string::npos) break;
+      }
+      return got;
+    };
+    {
+      test::raw_client client(nginx.port());
+      client.send(c.bytes);
+      try {
+        client.send(probe);
+      } catch (...) {
+      }
+      std::string got = read_answer(client, 1500);
+      answered = got.find(expect) != std::string::npos;
+      probes_same_connection += answered;
+      // Whatever came back for the probe target answers the probe, never another request.
+      auto at = got.find("handled " + probe_target);
+      if (at != std::string::npos) CHECK(got.compare(at, expect.size(), expect) == 0);
+    }
+    // nginx may have closed the client connection; then the probe goes on a fresh one, over the
+    // same kept-alive upstream connections.
+    if (!answered) {
+      test::raw_client client(nginx.port());
+      client.send(probe);
+      answered = read_answer(client, 3000).find(expect) != std::string::npos;
+    }
+    CHECK(answered);
+    probes_ok += answered;
+    // Our handler saw only the hostile request's own target (when nginx forwarded it) and the probe.
+    std::lock_guard lock(m);
+    std::vector<std::string> now(seen.begin() + static_cast<std::ptrdiff_t>(seen_before), seen.end());
+    const std::string own = target_of(c.bytes);
+    std::size_t own_count = 0;
+    for (auto& t : now) {
+      if (t == probe_target) continue;
+      CHECK(t == own);
+      own_count += t == own;
+    }
+    CHECK(own_count <= 1);
+    forwarded += own_count;
+  }
+  std::cout << "security/nginx: " << cases.size() << " hostile requests through nginx: " << forwarded
+            << " forwarded to our server (the rest refused by nginx), " << probes_ok << " follow-up requests answered"
+            << " correctly (" << probes_same_connection << " on the same client connection); handler calls "
+            << seen.size() << "\n";
+  CHECK(probes_ok == cases.size());
 }

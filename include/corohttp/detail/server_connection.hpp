@@ -466,11 +466,12 @@ class server_connection final : public message_source, public response_sink {
     if (ec == error::header_overflow) answer = "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n";
     else if (ec == error::request_timeout) answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
     else if (ec == error::chunk_extensions_overflow) answer = "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n";
-    out_.clear();
+    out_.append(answer);  // after the responses to earlier requests still held back with it
     terminated_ = false;  // the answer must still go out
     boost::system::error_code ignored;
     socket_.cancel(ignored);
-    auto [wec, n] = co_await net::async_write(socket_, net::buffer(answer), net::as_tuple(net::use_awaitable));
+    auto [wec, n] = co_await net::async_write(socket_, net::buffer(out_), net::as_tuple(net::use_awaitable));
+    out_.clear();
     if (!wec) co_await linger();
   }
 
