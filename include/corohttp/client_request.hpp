@@ -118,7 +118,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
 
   awaitable<response_result> response() {
     auto self = shared_from_this();
-    if (!ended_)
+    // A final response that came before the request ended (a 4xx instead of 100 Continue) is the
+    // response: the unsent body is dropped, not sent on a connection that is already given back.
+    if (!ended_ && !final_head_)
       if (auto ec = co_await end({})) co_return response_result{ec, nullptr};
     while (!final_head_ && !ec_) co_await read_head();
     if (ec_) co_return response_result{ec_, nullptr};
@@ -482,7 +484,8 @@ class client_exchange final : public message_source, public std::enable_shared_f
   void finish(bool reusable_framing) {
     body_done_ = true;
     if (!conn_) return;
-    bool reusable = reusable_framing && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
+    // A request whose body was never sent leaves the server waiting for it: not reusable.
+    bool reusable = reusable_framing && ended_ && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
     conn_->reused = true;
     agent_->release(std::move(conn_), reusable);
     closed_.set();
