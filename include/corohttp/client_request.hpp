@@ -22,6 +22,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -381,7 +382,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
     std::array<std::string_view, 2> pieces{head_.data(), retained_};
     std::array<net::const_buffer, 2> bufs{net::buffer(pieces[0].data(), pieces[0].size()),
                                           net::buffer(pieces[1].data(), pieces[1].size())};
-    auto [ec, n] = co_await net::async_write(conn_->socket, bufs, net::as_tuple(net::use_awaitable));
+    // The same buffer-sequence type as write_pieces(): one instantiation of Asio's write.
+    auto [ec, n] = co_await net::async_write(conn_->socket, std::span(bufs.data(), bufs.size()),
+                                             net::as_tuple(net::use_awaitable));
     if (ec) {
       ec_ = ec;
       fail();
