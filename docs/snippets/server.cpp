@@ -133,13 +133,12 @@ void add_hooks(http::server& server) {
   });
 }
 
-http::awaitable<void> slow_report(http::incoming_message& req, http::server_response& res) {
+http::awaitable<void> slow_report(http::incoming_message&, http::server_response& res) {
   res.set_timeout(std::chrono::seconds(30));  // this socket only; 0 turns it off
   res.set_header("Content-Type", "text/plain");
-  co_await res.write("working...\n");
+  if (auto ec = co_await res.write("working...\n")) co_return;  // the client is gone
   boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(50));
   co_await pause.async_wait(boost::asio::use_awaitable);
-  if (req.aborted()) co_return;  // the client hung up meanwhile
   co_await res.end("done\n");
 }
 
