@@ -22,6 +22,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -123,7 +124,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
 
   awaitable<response_result> response() {
     auto self = shared_from_this();
-    if (!ended_)
+    // A final response that came before the request ended (a 4xx instead of 100 Continue) is the
+    // response: the unsent body is dropped, not sent on a connection that is already given back.
+    if (!ended_ && !final_head_)
       if (auto ec = co_await end({})) co_return response_result{ec, nullptr};
     while (!final_head_ && !ec_) co_await read_head();
     if (ec_) co_return response_result{ec_, nullptr};
@@ -400,7 +403,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
     std::array<std::string_view, 2> pieces{head_.data(), retained_};
     std::array<net::const_buffer, 2> bufs{net::buffer(pieces[0].data(), pieces[0].size()),
                                           net::buffer(pieces[1].data(), pieces[1].size())};
-    auto [ec, n] = co_await net::async_write(conn_->socket, bufs, net::as_tuple(net::use_awaitable));
+    // The same buffer-sequence type as write_pieces(): one instantiation of Asio's write.
+    auto [ec, n] = co_await net::async_write(conn_->socket, std::span(bufs.data(), bufs.size()),
+                                             net::as_tuple(net::use_awaitable));
     if (ec) {
       ec_ = ec;
       fail();
@@ -503,7 +508,8 @@ class client_exchange final : public message_source, public std::enable_shared_f
   void finish(bool reusable_framing) {
     body_done_ = true;
     if (!conn_) return;
-    bool reusable = reusable_framing && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
+    // A request whose body was never sent leaves the server waiting for it: not reusable.
+    bool reusable = reusable_framing && ended_ && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
     conn_->reused = true;
     agent_->release(std::move(conn_), reusable);
     closed_.set();

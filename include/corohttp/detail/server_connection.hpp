@@ -19,6 +19,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <span>
 
 namespace corohttp::detail {
 
@@ -238,7 +239,10 @@ class server_connection final : public message_source, public response_sink {
 
   awaitable<boost::system::error_code> flush() {
     if (out_.empty()) co_return boost::system::error_code{};
-    auto [ec, n] = co_await net::async_write(socket_, net::buffer(out_), net::as_tuple(net::use_awaitable));
+    // Every write goes through one buffer-sequence type (a span), so Asio's write machinery is
+    // instantiated once per translation unit (compile time).
+    net::const_buffer b = net::buffer(out_);
+    auto [ec, n] = co_await net::async_write(socket_, std::span(&b, 1), net::as_tuple(net::use_awaitable));
     out_.clear();
     co_return ec;
   }
@@ -470,7 +474,8 @@ class server_connection final : public message_source, public response_sink {
     terminated_ = false;  // the answer must still go out
     boost::system::error_code ignored;
     socket_.cancel(ignored);
-    auto [wec, n] = co_await net::async_write(socket_, net::buffer(out_), net::as_tuple(net::use_awaitable));
+    net::const_buffer b = net::buffer(out_);
+    auto [wec, n] = co_await net::async_write(socket_, std::span(&b, 1), net::as_tuple(net::use_awaitable));
     out_.clear();
     if (!wec) co_await linger();
   }
