@@ -2,6 +2,7 @@
 // C allocator (malloc, calloc, realloc, aligned_alloc, posix_memalign, memalign: Asio takes aligned
 // blocks from there). On SIGUSR1 it prints "allocs new=N malloc=M" on stdout, so the benchmark can
 // take the counts before and after a known number of requests. Only the benchmark builds this.
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
@@ -20,8 +21,8 @@ void __libc_free(void*);
 }
 
 namespace {
-volatile std::size_t news = 0;    // single-threaded server: plain counters suffice
-volatile std::size_t mallocs = 0;
+std::atomic<std::size_t> news{0};  // lock-free: read from the signal handler
+std::atomic<std::size_t> mallocs{0};
 
 void* counted_new(std::size_t n) {
   ++news;
@@ -51,9 +52,9 @@ void report(int) {
     while (k) line[len++] = digits[--k];
   };
   put("allocs new=");
-  num(news);
+  num(news.load());
   put(" malloc=");
-  num(mallocs);
+  num(mallocs.load());
   put("\n");
   ssize_t ignored = ::write(1, line, len);
   (void)ignored;
