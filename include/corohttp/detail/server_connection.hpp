@@ -239,6 +239,17 @@ class server_connection final : public message_source, public response_sink {
     return n;
   }
 
+  // An Expect field other than 100-continue (417). The merged value is built only when the
+  // request has the field at all.
+  bool has_unmet_expectation(const message_head& head) const {
+    for (header_field f : head.headers)
+      if (f.name.size() == 6 && ascii::iequals(f.name, "expect")) {
+        std::optional<std::string> expect = req_.get_header("expect");
+        return expect && !ascii::iequals(*expect, "100-continue");
+      }
+    return false;
+  }
+
   static parser_options parser_options_for(const server_options& o) {
     parser_options p;
     p.max_header_size = o.max_header_size;
@@ -436,8 +447,7 @@ class server_connection final : public message_source, public response_sink {
       // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
       // first read (Node writes it before emitting 'request'; the effect for the client is the same).
       bool handled = false;
-      std::optional<std::string> expect = req_.get_header("expect");
-      if (expect && !ascii::iequals(*expect, "100-continue")) {
+      if (has_unmet_expectation(head)) {
         (void)res_.write_head(417);
         (void)co_await res_.end();
         handled = true;
