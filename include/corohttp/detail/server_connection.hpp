@@ -110,7 +110,8 @@ class server_connection final : public message_source, public response_sink {
       (void)co_await flush();
     }
     close_socket();
-    if (watching_hangup_) co_await hangup_watch_done_.wait();  // it uses this connection: let it end first
+    // The watcher uses this connection: let it end first (a terminate() may cut a wait short).
+    while (watching_hangup_) co_await hangup_watch_done_.wait();
     req_.mark_aborted();
     closed_.set();
   }
@@ -478,7 +479,10 @@ class server_connection final : public message_source, public response_sink {
         } else {
           core_->pending.push_back(exchange{req_, res_});
           core_->request_ready.set();
-          co_await res_.wait_finish();
+          // The consumer holds req_ and res_ until it ends the response: a terminate() (which
+          // cancels what this coroutine awaits) must not let the connection end before that.
+          do co_await res_.wait_finish();
+          while (!res_.writable_finished());
         }
       }
       if (terminated_) {
