@@ -157,10 +157,10 @@ class incoming_message {
   /// Takes a parsed head (copying it out of the parser's buffer).
   void assign(const message_head& head, detail::message_source* source) {
     method_ = head.method;
-    method_text_.assign(head.method_text);
+    if (method_text_ != head.method_text) method_text_.assign(head.method_text);  // mostly the same as last time
     url_.assign(head.target);
     status_ = head.status;
-    reason_.assign(head.reason);
+    if (reason_ != head.reason) reason_.assign(head.reason);
     major_ = head.version_major;
     minor_ = head.version_minor;
     version_[0] = static_cast<char>('0' + major_);

@@ -295,7 +295,7 @@ class server {
       socket.non_blocking(true, ignored);
       if (core->options.no_delay && socket.local_endpoint(ignored).protocol().family() != AF_UNIX)
         socket.set_option(net::ip::tcp::no_delay(true), ignored);
-      net::co_spawn(core->executor, detail::run_connection(core, std::move(socket)), net::detached);
+      detail::spawn_connection(core, std::move(socket));
     }
     core->accept_loop_running = false;
     core->accepting = false;

@@ -25,9 +25,14 @@ namespace detail {
 /// What a server_response needs from its connection.
 class response_sink {
  public:
-  /// Writes the pieces in order (one gather write, or held back to join the responses to pipelined
-  /// requests when `last` and more requests are already waiting).
-  virtual awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces, bool last) = 0;
+  /// Writes the pieces in order without waiting (one gather write, or held back to join the
+  /// responses to pipelined requests when `last` and more requests are already waiting). Returns
+  /// true when done (`ec` says how); false when the socket took only `sent` bytes: then
+  /// write_rest(pieces, sent) must finish. No coroutine frame on the common path.
+  virtual bool try_write(std::span<const std::string_view> pieces, bool last, std::size_t& sent,
+                         boost::system::error_code& ec) = 0;
+  /// The rest of a try_write() that returned false.
+  virtual awaitable<boost::system::error_code> write_rest(std::span<const std::string_view> pieces, std::size_t sent) = 0;
   virtual stream_socket& socket() noexcept = 0;
   virtual std::string_view date() noexcept = 0;
   virtual void set_timeout(std::chrono::milliseconds ms, std::function<void()> hook) = 0;
@@ -119,7 +124,11 @@ class server_response {
   /// Node's writeContinue(): "HTTP/1.1 100 Continue", now.
   awaitable<boost::system::error_code> write_continue() {
     static constexpr std::string_view line = "HTTP/1.1 100 Continue\r\n\r\n";
-    co_return co_await sink_->write_pieces(std::span(&line, 1), false);
+    std::span<const std::string_view> pieces(&line, 1);
+    std::size_t sent = 0;
+    boost::system::error_code ec;
+    if (!sink_->try_write(pieces, false, sent, ec)) ec = co_await sink_->write_rest(pieces, sent);
+    co_return ec;
   }
 
   /// Node's writeEarlyHints({link: [...]}): a 103 with Link fields, now.
@@ -130,7 +139,11 @@ class server_response {
       if (auto ec = w.field("Link", l)) co_return ec;
     w.end();
     std::string_view piece = w.data();
-    co_return co_await sink_->write_pieces(std::span(&piece, 1), false);
+    std::span<const std::string_view> pieces(&piece, 1);
+    std::size_t sent = 0;
+    boost::system::error_code ec;
+    if (!sink_->try_write(pieces, false, sent, ec)) ec = co_await sink_->write_rest(pieces, sent);
+    co_return ec;
   }
 
   /// Node's addTrailers(): sent after a chunked body (ignored, as Node does, otherwise).
@@ -165,7 +178,11 @@ class server_response {
     }
     if (n == 0) co_return boost::system::error_code{};
     head_sent_ = true;
-    co_return co_await sink_->write_pieces(std::span(pieces.data(), n), false);
+    std::span<const std::string_view> out(pieces.data(), n);
+    std::size_t sent = 0;
+    boost::system::error_code ec;
+    if (!sink_->try_write(out, false, sent, ec)) ec = co_await sink_->write_rest(out, sent);
+    co_return ec;
   }
 
   /// Ends the response, with a last chunk of data if given. Completes when the kernel has it all.
@@ -200,7 +217,10 @@ class server_response {
     if (plan_.framing == body_framing::length && declared_length_ && body_bytes_ != *declared_length_)
       must_close_ = true;  // the peer would wait for bytes that never come, or misread extra ones
     head_sent_ = true;
-    auto ec = co_await sink_->write_pieces(std::span(pieces.data(), n), true);
+    std::span<const std::string_view> out(pieces.data(), n);
+    std::size_t sent = 0;
+    boost::system::error_code ec;
+    if (!sink_->try_write(out, true, sent, ec)) ec = co_await sink_->write_rest(out, sent);
     finish_.set();
     co_return ec ? ec : body_ec;
   }

@@ -13,11 +13,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <span>
 
@@ -27,9 +29,10 @@ class server_connection final : public message_source, public response_sink {
   using clock = std::chrono::steady_clock;
 
  public:
-  server_connection(std::shared_ptr<server_core> core, stream_socket socket)
+  server_connection(std::shared_ptr<server_core> core, stream_socket socket, net::cancellation_signal& stop)
       : core_(std::move(core)),
         socket_(std::move(socket)),
+        stop_(&stop),
         buf_(core_->pool),
         parser_(message_type::request, parser_options_for(core_->options)),
         res_(core_->executor),
@@ -70,7 +73,7 @@ class server_connection final : public message_source, public response_sink {
     boost::system::error_code ignored;
     socket_.cancel(ignored);
     timer_.cancel();
-    if (in_handler_) handler_cancel_.emit(net::cancellation_type::terminal);
+    stop_->emit(net::cancellation_type::terminal);  // whatever the connection's coroutine awaits, handler included
   }
 
   /// The server is closing: an idle connection ends now; a busy one after its current response,
@@ -95,6 +98,9 @@ class server_connection final : public message_source, public response_sink {
   }
 
   awaitable<void> run() {
+    // A terminate() cancels the operation being awaited; our own code goes on to close cleanly
+    // (a handler runs with throwing re-enabled, as a spawned coroutine would).
+    co_await net::this_coro::throw_if_cancelled(false);
     if (core_->on_connection) core_->on_connection(socket_);
     try {
       co_await serve();
@@ -105,7 +111,8 @@ class server_connection final : public message_source, public response_sink {
       (void)co_await flush();
     }
     close_socket();
-    if (watching_hangup_) co_await hangup_watch_done_.wait();  // it uses this connection: let it end first
+    // The watcher uses this connection: let it end first (a terminate() may cut a wait short).
+    while (watching_hangup_) co_await hangup_watch_done_.wait();
     req_.mark_aborted();
     closed_.set();
   }
@@ -165,24 +172,47 @@ class server_connection final : public message_source, public response_sink {
   }
 
   // --- response_sink -----------------------------------------------------------------------------
-  awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces, bool last) override {
-    if (terminated_) co_return reason_ ? reason_ : make_error_code(net::error::operation_aborted);
+  bool try_write(std::span<const std::string_view> pieces, bool last, std::size_t& sent,
+                 boost::system::error_code& ec) override {
+    sent = 0;
+    ec = {};
+    if (terminated_) {
+      ec = reason_ ? reason_ : make_error_code(net::error::operation_aborted);
+      return true;
+    }
     // A request whose body broke the grammar is answered 400 by the server, not by the handler.
-    if (body_failed_ && body_error_.category() == error_category() && !wrote_response_) co_return body_error_;
+    if (body_failed_ && body_error_.category() == error_category() && !wrote_response_) {
+      ec = body_error_;
+      return true;
+    }
     wrote_response_ = true;
     std::size_t total = 0;
     for (auto p : pieces) total += p.size();
     // The response to a request with more requests already received waits to leave with theirs.
     if (last && body_finished_ && !buf_.empty() && out_.size() + total <= cork_limit) {
       for (auto p : pieces) out_.append(p);
-      co_return boost::system::error_code{};
+      return true;
     }
+    total += out_.size();
+    if (total == 0) return true;
     std::array<net::const_buffer, 8> bufs;
-    std::size_t n = 0;
-    if (!out_.empty()) bufs[n++] = net::buffer(out_);
-    for (auto p : pieces)
-      if (!p.empty()) bufs[n++] = net::buffer(p.data(), p.size());
-    if (n == 0) co_return boost::system::error_code{};
+    std::size_t n = gather(bufs, pieces, 0);
+    std::size_t written = socket_.write_some(std::span(bufs.data(), n), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    if (ec || written == total) {
+      out_.clear();
+      last_activity_ = core_->now;
+      return true;
+    }
+    sent = written;  // the socket is full: write_rest() waits for room
+    return false;
+  }
+  awaitable<boost::system::error_code> write_rest(std::span<const std::string_view> pieces, std::size_t sent) override {
+    std::array<net::const_buffer, 8> bufs;
+    std::size_t n = gather(bufs, pieces, sent);
     auto [ec, written] = co_await net::async_write(socket_, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
     out_.clear();
     last_activity_ = core_->now;
@@ -193,6 +223,34 @@ class server_connection final : public message_source, public response_sink {
 
  private:
   static constexpr std::size_t cork_limit = 64 * 1024;
+
+  // out_ (responses held back) then the pieces, leaving out the first `skip` bytes.
+  std::size_t gather(std::array<net::const_buffer, 8>& bufs, std::span<const std::string_view> pieces,
+                     std::size_t skip) const {
+    std::size_t n = 0;
+    auto add = [&](std::string_view p) {
+      if (skip >= p.size()) {
+        skip -= p.size();
+        return;
+      }
+      bufs[n++] = net::buffer(p.data() + skip, p.size() - skip);
+      skip = 0;
+    };
+    add(out_);
+    for (auto p : pieces) add(p);
+    return n;
+  }
+
+  // An Expect field other than 100-continue (417). The merged value is built only when the
+  // request has the field at all.
+  bool has_unmet_expectation(const message_head& head) const {
+    for (header_field f : head.headers)
+      if (f.name.size() == 6 && ascii::iequals(f.name, "expect")) {
+        std::optional<std::string> expect = req_.get_header("expect");
+        return expect && !ascii::iequals(*expect, "100-continue");
+      }
+    return false;
+  }
 
   static parser_options parser_options_for(const server_options& o) {
     parser_options p;
@@ -250,7 +308,8 @@ class server_connection final : public message_source, public response_sink {
   // Reads more bytes. When the buffer is empty the connection holds no storage while it waits:
   // it waits for readability first and takes a block from the pool only when bytes are there.
   awaitable<boost::system::error_code> fill() {
-    if (auto ec = co_await flush()) co_return ec;
+    if (!out_.empty())
+      if (auto ec = co_await flush()) co_return ec;
     if (terminated_) co_return reason_;
     if (buf_.empty()) {
       buf_.release_if_empty();
@@ -307,8 +366,36 @@ class server_connection final : public message_source, public response_sink {
           co_return make_error_code(error::closed_connection);
       }
       if (buf_.empty() && parser_.between_messages()) idle_ = true;
-      if (auto ec = co_await fill()) co_return ec;
+      // fill(), inlined: one coroutine frame per head, not three.
+      if (!out_.empty())
+        if (auto ec = co_await flush()) co_return ec;
+      if (terminated_) co_return reason_;
+      if (buf_.empty()) {
+        buf_.release_if_empty();  // an idle connection holds no buffer while it waits
+        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+        if (terminated_) co_return reason_;
+        if (ec) co_return ec;
+      }
+      if (auto ec = read_available()) {
+        if (ec != net::error::would_block) co_return ec;
+        auto [wec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+        if (terminated_) co_return reason_;
+        if (wec) co_return wec;
+      }
     }
+  }
+
+  // One read of what the socket holds, without waiting: would_block when it holds nothing.
+  boost::system::error_code read_available() {
+    auto [p, n] = buf_.prepare();
+    if (n == 0) return error::header_overflow;
+    boost::system::error_code ec;
+    std::size_t got = socket_.read_some(net::buffer(p, n), ec);
+    if (ec == net::error::try_again) ec = net::error::would_block;
+    if (ec) return ec;
+    buf_.commit(got);
+    last_activity_ = core_->now;
+    return {};
   }
 
   awaitable<void> serve() {
@@ -365,8 +452,7 @@ class server_connection final : public message_source, public response_sink {
       // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
       // first read (Node writes it before emitting 'request'; the effect for the client is the same).
       bool handled = false;
-      std::optional<std::string> expect = req_.get_header("expect");
-      if (expect && !ascii::iequals(*expect, "100-continue")) {
+      if (has_unmet_expectation(head)) {
         (void)res_.write_head(417);
         (void)co_await res_.end();
         handled = true;
@@ -380,11 +466,27 @@ class server_connection final : public message_source, public response_sink {
       }
       if (!handled) {
         if (core_->on_request) {
-          co_await run_handler(core_->on_request);
+          // run_handler(), inlined: the handler's frame and end()'s are all a request allocates,
+          // and Asio's frame cache holds two.
+          handler_failed_ = false;
+          in_handler_ = true;
+          if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+            co_await net::this_coro::reset_cancellation_state();
+          co_await net::this_coro::throw_if_cancelled(true);
+          try {
+            co_await core_->on_request(req_, res_);
+          } catch (...) {
+            handler_failed_ = true;
+          }
+          co_await net::this_coro::throw_if_cancelled(false);
+          in_handler_ = false;
         } else {
           core_->pending.push_back(exchange{req_, res_});
           core_->request_ready.set();
-          co_await res_.wait_finish();
+          // The consumer holds req_ and res_ until it ends the response: a terminate() (which
+          // cancels what this coroutine awaits) must not let the connection end before that.
+          do co_await res_.wait_finish();
+          while (!res_.writable_finished());
         }
       }
       if (terminated_) {
@@ -432,16 +534,22 @@ class server_connection final : public message_source, public response_sink {
     }
   }
 
-  // Runs a handler as a child coroutine that terminate() can cancel, so a handler that waits
-  // forever cannot outlive its connection's timeouts.
+  // Runs a handler so that terminate() can cancel it (the connection's cancellation signal reaches
+  // whatever it awaits), so a handler that waits forever cannot outlive its connection's timeouts.
   awaitable<void> run_cancellable(awaitable<void> work) {
     in_handler_ = true;
-    struct reset_flag {
-      bool& f;
-      ~reset_flag() { f = false; }
-    } reset{in_handler_};
-    co_await net::co_spawn(core_->executor, std::move(work),
-                           net::bind_cancellation_slot(handler_cancel_.slot(), net::use_awaitable));
+    if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+      co_await net::this_coro::reset_cancellation_state();
+    co_await net::this_coro::throw_if_cancelled(true);
+    std::exception_ptr failure;
+    try {
+      co_await std::move(work);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    co_await net::this_coro::throw_if_cancelled(false);
+    in_handler_ = false;
+    if (failure) std::rethrow_exception(failure);
   }
 
   awaitable<bool> drain() {
@@ -505,6 +613,7 @@ class server_connection final : public message_source, public response_sink {
 
   std::shared_ptr<server_core> core_;
   stream_socket socket_;
+  net::cancellation_signal* stop_;  // the connection coroutine's: see spawn_connection
   read_buffer buf_;
   parser parser_;
   incoming_message req_;
@@ -513,7 +622,6 @@ class server_connection final : public message_source, public response_sink {
   async_event hangup_watch_done_;
   bool watching_hangup_ = false;
   net::steady_timer timer_;
-  net::cancellation_signal handler_cancel_;
   std::string out_;  // responses held back to leave together
 
   server_connection* prev_ = nullptr;
@@ -538,9 +646,21 @@ class server_connection final : public message_source, public response_sink {
 };
 
 /// The coroutine that owns a connection.
-inline awaitable<void> run_connection(std::shared_ptr<server_core> core, stream_socket socket) {
-  server_connection c(std::move(core), std::move(socket));
+inline awaitable<void> run_connection(std::shared_ptr<server_core> core, stream_socket socket,
+                                      net::cancellation_signal& stop) {
+  server_connection c(std::move(core), std::move(socket), stop);
   co_await c.run();
+}
+
+/// Starts a connection's coroutine with a cancellation signal that lives as long as it does, so
+/// terminate() can cancel whatever it awaits (a handler's own operations included) without a
+/// child coroutine per request.
+inline void spawn_connection(std::shared_ptr<server_core> core, stream_socket socket) {
+  auto stop = std::make_shared<net::cancellation_signal>();
+  net::cancellation_signal& signal = *stop;
+  net::any_io_executor ex = core->executor;
+  net::co_spawn(ex, run_connection(std::move(core), std::move(socket), signal),
+                net::bind_cancellation_slot(signal.slot(), [stop](std::exception_ptr) {}));
 }
 
 }  // namespace corohttp::detail

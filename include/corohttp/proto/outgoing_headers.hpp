@@ -135,12 +135,14 @@ class outgoing_headers {
     }
     if (used_ == fields_.size()) fields_.emplace_back();
     field& f = fields_[used_++];
-    f.name.assign(name);
+    if (f.name != name) f.name.assign(name);  // a reused entry mostly holds this very name already
     f.count = 0;
     return f;
   }
   static void put(field& f, std::string_view v) {
-    if (f.count < f.values.size()) f.values[f.count].assign(v);
+    if (f.count < f.values.size()) {
+      if (f.values[f.count] != v) f.values[f.count].assign(v);
+    }
     else f.values.emplace_back(v);
     ++f.count;
   }

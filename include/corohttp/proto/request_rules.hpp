@@ -9,9 +9,19 @@
 #include <corohttp/proto/error.hpp>
 #include <corohttp/proto/parser.hpp>
 
+#include <array>
 #include <string_view>
 
 namespace corohttp {
+
+namespace detail {
+// reg-name bytes: unreserved / pct-encoded / sub-delims, minus the ones that split lists or hosts.
+inline constexpr std::array<bool, 256> reg_name_table = ascii::detail::make_table([](unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || c == '%' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' ||
+         c == ')' || c == '*' || c == '+' || c == ';' || c == '=';
+});
+}  // namespace detail
 
 /// A Host value: uri-host [":" port], where uri-host is a reg-name, an IPv4 address or an IP literal
 /// in brackets (RFC 3986 §3.2.2). No userinfo, path, query, list or whitespace.
@@ -39,13 +49,8 @@ constexpr bool is_valid_host(std::string_view v) noexcept {
       if (port.empty()) return false;
     }
     if (host.empty()) return false;
-    for (char c : host) {
-      // reg-name: unreserved / pct-encoded / sub-delims, minus the ones that split lists or hosts
-      bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-                c == '.' || c == '_' || c == '~' || c == '%' || c == '!' || c == '$' || c == '&' ||
-                c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ';' || c == '=';
-      if (!ok) return false;
-    }
+    for (char c : host)
+      if (!detail::reg_name_table[static_cast<unsigned char>(c)]) return false;
   }
   if (port.size() > 5) return false;
   for (char c : port)

@@ -8,13 +8,17 @@
 #include <corohttp/proto/headers.hpp>
 #include <corohttp/proto/body_framing.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace corohttp {
 
@@ -44,13 +48,34 @@ inline boost::system::error_code check_request_target(std::string_view target) n
 /// clear(), so a connection writes heads without allocating once warm.
 class head_writer {
  public:
-  void clear() noexcept { buf_.clear(); }
+  head_writer() = default;
+  head_writer(const head_writer& o) { put(o.data()); }
+  head_writer& operator=(const head_writer& o) {
+    if (this != &o) {
+      clear();
+      put(o.data());
+    }
+    return *this;
+  }
+  head_writer(head_writer&& o) noexcept
+      : buf_(std::move(o.buf_)), size_(std::exchange(o.size_, 0)), cap_(std::exchange(o.cap_, 0)) {}
+  head_writer& operator=(head_writer&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = std::exchange(o.size_, 0);
+    cap_ = std::exchange(o.cap_, 0);
+    return *this;
+  }
+
+  void clear() noexcept { size_ = 0; }
 
   /// "METHOD target HTTP/1.x" CRLF
   boost::system::error_code request_line(std::string_view method, std::string_view target, int minor = 1) {
     if (!ascii::is_token(method)) return error::invalid_http_token;
     if (auto ec = check_request_target(target)) return ec;
-    buf_.append(method).append(" ").append(target).append(minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+    put(method);
+    put(" ");
+    put(target);
+    put(minor == 0 ? std::string_view(" HTTP/1.0\r\n") : std::string_view(" HTTP/1.1\r\n"));
     return {};
   }
 
@@ -58,9 +83,15 @@ class head_writer {
   boost::system::error_code status_line(int status, std::string_view reason, int minor = 1) {
     if (status < 100 || status > 999) return error::invalid_status_code;
     if (auto ec = check_header_value(reason)) return ec;
-    char digits[3] = {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
-                      static_cast<char>('0' + status % 10)};
-    buf_.append(minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ").append(digits, 3).append(" ").append(reason).append("\r\n");
+    char* p = room(9 + 3 + 1 + reason.size() + 2);
+    std::memcpy(p, minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
+    p[9] = static_cast<char>('0' + status / 100);
+    p[10] = static_cast<char>('0' + status / 10 % 10);
+    p[11] = static_cast<char>('0' + status % 10);
+    p[12] = ' ';
+    if (!reason.empty()) std::memcpy(p + 13, reason.data(), reason.size());
+    p[13 + reason.size()] = '\r';
+    p[14 + reason.size()] = '\n';
     return {};
   }
 
@@ -92,16 +123,44 @@ class head_writer {
   }
 
   /// The empty line that ends the head.
-  void end() { buf_.append("\r\n"); }
+  void end() { put("\r\n"); }
 
-  std::string_view data() const noexcept { return buf_; }
-  std::size_t size() const noexcept { return buf_.size(); }
+  std::string_view data() const noexcept { return {buf_.get(), size_}; }
+  std::size_t size() const noexcept { return size_; }
 
  private:
-  void append_field(std::string_view name, std::string_view value) {
-    buf_.append(name).append(": ").append(value).append("\r\n");
+  // Heads are written once per message, so this is hot: one capacity check per field and straight
+  // copies into storage that keeps its capacity across clear() (no allocation once warm).
+  char* room(std::size_t n) {
+    if (cap_ - size_ < n) {
+      std::size_t cap = std::max<std::size_t>({256, 2 * cap_, size_ + n});
+      std::unique_ptr<char[]> bigger(new char[cap]);
+      if (size_) std::memcpy(bigger.get(), buf_.get(), size_);
+      buf_ = std::move(bigger);
+      cap_ = cap;
+    }
+    char* p = buf_.get() + size_;
+    size_ += n;
+    return p;
   }
-  std::string buf_;
+  void put(std::string_view s) {
+    if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
+  }
+  void append_field(std::string_view name, std::string_view value) {
+    char* p = room(name.size() + value.size() + 4);
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    p[0] = ':';
+    p[1] = ' ';
+    p += 2;
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    p += value.size();
+    p[0] = '\r';
+    p[1] = '\n';
+  }
+
+  std::unique_ptr<char[]> buf_;
+  std::size_t size_ = 0, cap_ = 0;
 };
 
 // --- chunked encoding (RFC 9112 §7.1) -----------------------------------------------------------
