@@ -256,8 +256,8 @@ int main(int argc, char** argv) {
   const double news = static_cast<double>(end.news - begin.news) / n;
   const double aligned = static_cast<double>(end.aligned - begin.aligned) / n;
   std::printf("client=%s connections=%d requests=%.0f seconds=%.3f rps=%.0f cpu_us_per_req=%.3f "
-              "new_per_req=%.3f aligned_per_req=%.3f allocs_per_req=%.3f\n",
+              "new_per_req=%.3f aligned_per_req=%.3f allocs_per_req=%.3f total_requests=%lu\n",
               cfg.client.c_str(), cfg.connections, n, secs, n / secs, (end.cpu - begin.cpu) * 1e6 / n, news,
-              aligned, news + aligned);
+              aligned, news + aligned, st.requests);
   return 0;
 }
