@@ -69,39 +69,54 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     return it->second;
   }
 
+  static parser_options parser_options_for(const request_options& o) {
+    parser_options popt;
+    popt.max_header_size = o.max_header_size;
+    popt.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    return popt;
+  }
+
+  /// A healthy free connection for `name`, taken at once; nullptr when there is none.
+  std::unique_ptr<client_connection> take_free(std::string_view name, const request_options& o) {
+    if (destroyed) return nullptr;
+    prune();
+    agent_pool& p = at(name);
+    const auto now = std::chrono::steady_clock::now();
+    while (!p.free.empty()) {
+      std::unique_ptr<client_connection> c;
+      if (options.lifo) {
+        c = std::move(p.free.back());
+        p.free.pop_back();
+      } else {
+        c = std::move(p.free.front());
+        p.free.erase(p.free.begin());
+      }
+      if (c->healthy(now)) {
+        ++p.busy;
+        c->reused = true;
+        c->parse.reset();
+        c->parse.options() = parser_options_for(o);
+        return c;
+      }
+      c->close();
+      --total;
+    }
+    return nullptr;
+  }
+
   /// A connection for `name`: a healthy free one, else a new one once the limits allow.
   awaitable<std::unique_ptr<client_connection>> acquire(std::string name, const request_options& o,
                                                           boost::system::error_code& ec, bool force_new) {
     auto self = shared_from_this();
-    prune();
-    parser_options popt;
-    popt.max_header_size = o.max_header_size;
-    popt.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    const parser_options popt = parser_options_for(o);
     for (;;) {
       if (destroyed) {
         ec = error::agent_destroyed;
         co_return nullptr;
       }
+      if (!force_new)
+        if (auto c = take_free(name, o)) co_return c;
       agent_pool& p = at(name);
-      while (!p.free.empty() && !force_new) {
-        std::unique_ptr<client_connection> c;
-        if (options.lifo) {
-          c = std::move(p.free.back());
-          p.free.pop_back();
-        } else {
-          c = std::move(p.free.front());
-          p.free.erase(p.free.begin());
-        }
-        if (c->healthy()) {
-          ++p.busy;
-          c->reused = true;
-          c->parse.reset();
-          c->parse.options() = popt;
-          co_return c;
-        }
-        c->close();
-        --total;
-      }
       if (p.busy < options.max_sockets && total < options.max_total_sockets) {
         ++p.busy;
         ++total;
@@ -195,7 +210,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     for (auto& [name, p] : pools) {
       std::erase_if(p.free, [&](std::unique_ptr<client_connection>& c) {
         bool expired = (c->expires && now >= *c->expires) ||
-                       (options.timeout.count() > 0 && now - c->idle_since >= options.timeout) || !c->healthy();
+                       (options.timeout.count() > 0 && now - c->idle_since >= options.timeout) || !c->healthy(now);
         if (expired) {
           c->close();
           --total;

@@ -80,8 +80,18 @@ class client_exchange final : public message_source, public std::enable_shared_f
     return {};
   }
 
-  // Gets a socket from the agent straight away, as Node does.
-  void start() { net::co_spawn(executor_, get_socket(shared_from_this(), false), net::detached); }
+  // Gets a socket from the agent straight away, as Node does: a free one at once, without a
+  // coroutine, else from a coroutine that waits for the agent.
+  void start() {
+    // (A request with Expect writes its head as soon as it has a socket: get_socket() does that.)
+    if (!headers_.has("expect"))
+      if (auto c = agent_->take_free(name_, opt_)) {
+        attach(std::move(c));
+        socket_ready_.set();
+        return;
+      }
+    net::co_spawn(executor_, get_socket(shared_from_this(), false), net::detached);
+  }
 
   // --- headers -----------------------------------------------------------------------------------
   outgoing_headers& headers() noexcept { return headers_; }
@@ -249,13 +259,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
     }
     if (ec) {
       self->ec_ = ec;
+      self->socket_ready_.set();
     } else {
-      self->conn_ = std::move(c);
-      self->reused_ = self->conn_->reused;
-      self->conn_->parse.expect_response_to(self->method_);
-      if (self->opt_.timeout.count() > 0) self->conn_->set_timeout(self->opt_.timeout);
-      if (!self->no_delay_) self->set_no_delay(false);
-      self->apply_socket_keep_alive();
+      self->attach(std::move(c));
       // A request carrying Expect sends its head at once (the spec's special headers), unless a
       // write, end() or flush_headers() is already on its way with it.
       if (!force_new && !self->head_sent_ && self->head_.size() == 0 && self->headers_.has("expect")) {
@@ -272,8 +278,19 @@ class client_exchange final : public message_source, public std::enable_shared_f
           }
         }
       }
+      self->socket_ready_.set();
     }
-    self->socket_ready_.set();
+  }
+
+  // The agent gave us `c`: set it up for this request (the caller then sets socket_ready_: Node's
+  // 'socket' event).
+  void attach(std::unique_ptr<client_connection> c) {
+    conn_ = std::move(c);
+    reused_ = conn_->reused;
+    conn_->parse.expect_response_to(method_);
+    if (opt_.timeout.count() > 0) conn_->set_timeout(opt_.timeout);
+    if (!no_delay_) set_no_delay(false);
+    apply_socket_keep_alive();
   }
 
   void apply_socket_keep_alive() {
