@@ -16,6 +16,7 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <limits>
@@ -52,6 +53,12 @@ struct agent_pool {
   std::deque<async_event*> waiting;  // requests waiting for a socket, first come first served
 };
 
+/// A finished request's object, kept by its agent for the next request (client_request.hpp): its
+/// strings and tables keep their storage, so a request through a warm agent allocates nothing.
+struct pooled_exchange {
+  virtual ~pooled_exchange() = default;
+};
+
 struct agent_state : std::enable_shared_from_this<agent_state> {
   agent_state(const net::any_io_executor& ex, agent_options o)
       : executor(ex), options(o), pool(32 * 1024) {}
@@ -62,6 +69,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
   std::map<std::string, agent_pool, std::less<>> pools;
   std::size_t total = 0;  // busy + free sockets
   bool destroyed = false;
+  std::vector<std::unique_ptr<pooled_exchange>> spare_exchanges;  // at most max_free_sockets
 
   agent_pool& at(std::string_view name) {
     auto it = pools.find(name);
@@ -190,6 +198,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
 
   void destroy() {
     destroyed = true;
+    spare_exchanges.clear();
     for (auto& [name, p] : pools) {
       for (auto& c : p.free) {
         c->close();
@@ -238,12 +247,19 @@ class agent {
 
   /// Node's agent.getName(options): "host:port:localAddress[:family]".
   static std::string get_name(const request_options& o) {
-    std::string name = o.hostname.empty() ? o.host : o.hostname;
-    if (name.empty()) name = "localhost";
-    name += ':' + std::to_string(o.port) + ':' + o.local_address;
-    if (o.family == 4 || o.family == 6) name += ':' + std::to_string(o.family);
-    if (!o.socket_path.empty()) name += ':' + o.socket_path;
+    std::string name;
+    write_name(name, o);
     return name;
+  }
+  /// get_name() into `out` (replacing its contents; no allocation once it has the capacity).
+  static void write_name(std::string& out, const request_options& o) {
+    out.assign(o.hostname.empty() ? o.host : o.hostname);
+    if (out.empty()) out.assign("localhost");
+    char digits[8];
+    auto port = std::to_chars(digits, digits + sizeof digits, o.port);
+    out.append(1, ':').append(digits, port.ptr).append(1, ':').append(o.local_address);
+    if (o.family == 4 || o.family == 6) out.append(1, ':').append(1, static_cast<char>('0' + o.family));
+    if (!o.socket_path.empty()) out.append(1, ':').append(o.socket_path);
   }
 
   /// Node's agent.sockets: sockets in use, per name.

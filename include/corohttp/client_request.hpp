@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace corohttp {
@@ -51,12 +52,54 @@ inline bool is_idempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
 }
 
-class client_exchange final : public message_source, public std::enable_shared_from_this<client_exchange> {
+class client_exchange;
+
+/// A counted reference to a client_exchange. The client_request and every coroutine working for it
+/// hold one; when the last goes, the exchange goes back to its agent for the next request.
+class exchange_ref {
+ public:
+  exchange_ref() noexcept = default;
+  explicit exchange_ref(client_exchange* x) noexcept;
+  exchange_ref(const exchange_ref& o) noexcept : exchange_ref(o.x_) {}
+  exchange_ref(exchange_ref&& o) noexcept : x_(std::exchange(o.x_, nullptr)) {}
+  exchange_ref& operator=(exchange_ref o) noexcept {
+    std::swap(x_, o.x_);
+    return *this;
+  }
+  ~exchange_ref();
+  client_exchange* operator->() const noexcept { return x_; }
+  client_exchange* get() const noexcept { return x_; }
+  explicit operator bool() const noexcept { return x_ != nullptr; }
+  friend bool operator==(const exchange_ref& a, const exchange_ref& b) noexcept { return a.x_ == b.x_; }
+
+ private:
+  client_exchange* x_ = nullptr;
+};
+
+class client_exchange final : public message_source, public pooled_exchange {
   using clock = std::chrono::steady_clock;
+  friend class exchange_ref;
 
  public:
   client_exchange(const net::any_io_executor& ex, request_options o)
       : executor_(ex), opt_(std::move(o)), socket_ready_(ex), continue_(ex), closed_(ex) {}
+
+  /// An exchange for a request with `o`: a spare one of its agent when there is one.
+  static exchange_ref make(const net::any_io_executor& ex, request_options&& o) {
+    if (!o.no_agent) {
+      agent_state& a = *(o.agent ? *o.agent : global_agent(ex)).state();
+      if (!a.spare_exchanges.empty()) {
+        auto* x = static_cast<client_exchange*>(a.spare_exchanges.back().get());
+        if (x->executor_ == ex) {
+          a.spare_exchanges.back().release();
+          a.spare_exchanges.pop_back();
+          x->opt_ = std::move(o);
+          return exchange_ref(x);
+        }
+      }
+    }
+    return exchange_ref(new client_exchange(ex, std::move(o)));
+  }
 
   // --- set-up ------------------------------------------------------------------------------------
   boost::system::error_code init() {
@@ -75,7 +118,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
     // which hands a finished socket to the next queued request.
     keep_alive_ = !opt_.no_agent && (agent_->options.keep_alive ||
                                      agent_->options.max_sockets != std::numeric_limits<std::size_t>::max());
-    name_ = agent::get_name(opt_);
+    agent::write_name(name_, opt_);
     method_ = parse_method(opt_.method);
     return {};
   }
@@ -90,7 +133,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
         socket_ready_.set();
         return;
       }
-    net::co_spawn(executor_, get_socket(shared_from_this(), false), net::detached);
+    net::co_spawn(executor_, get_socket(exchange_ref(this), false), net::detached);
   }
 
   // --- headers -----------------------------------------------------------------------------------
@@ -115,13 +158,13 @@ class client_exchange final : public message_source, public std::enable_shared_f
 
   // --- events ------------------------------------------------------------------------------------
   awaitable<boost::system::error_code> socket_event() {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     co_await socket_ready_.wait();
     co_return ec_;
   }
 
   awaitable<boost::system::error_code> continue_event() {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     if (!head_sent_)
       if (auto ec = co_await flush_headers()) co_return ec;
     if (!got_continue_ && !final_head_) co_await read_head();
@@ -132,7 +175,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   }
 
   awaitable<response_result> response() {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     if (!ended_)
       if (auto ec = co_await end({})) co_return response_result{ec, nullptr};
     while (!final_head_ && !ec_) co_await read_head();
@@ -141,7 +184,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   }
 
   awaitable<upgrade_result> take_over() {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     upgrade_result out;
     auto r = co_await response();
     out.ec = r.ec;
@@ -198,7 +241,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
       if (!body_done_ && ec_) ec = ec_;
       co_return std::nullopt;
     }
-    auto self = shared_from_this();
+    exchange_ref self(this);
     for (;;) {
       parser::step s = conn_->parse.parse(conn_->buf.data());
       switch (s.what) {
@@ -250,7 +293,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
     return *dummy_;
   }
 
-  static awaitable<void> get_socket(std::shared_ptr<client_exchange> self, bool force_new) {
+  static awaitable<void> get_socket(exchange_ref self, bool force_new) {
     boost::system::error_code ec;
     auto c = co_await self->agent_->acquire(self->name_, self->opt_, ec, force_new);
     if (self->aborted_) {
@@ -350,7 +393,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   }
 
   awaitable<boost::system::error_code> send(std::string_view data, bool last, std::optional<std::uint64_t> known) {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     if (aborted_) co_return ec_;
     if (!head_sent_ && head_.size() == 0)
       if (auto ec = build_head(known)) co_return ec;
@@ -412,7 +455,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
     retried_ = true;
     retire();
     socket_ready_.reset();
-    co_await get_socket(shared_from_this(), true);
+    co_await get_socket(exchange_ref(this), true);
     if (ec_ || !conn_) co_return false;
     std::array<std::string_view, 2> pieces{head_.data(), retained_};
     std::array<net::const_buffer, 2> bufs{net::buffer(pieces[0].data(), pieces[0].size()),
@@ -541,6 +584,48 @@ class client_exchange final : public message_source, public std::enable_shared_f
     retired_.push_back(std::move(conn_));
   }
 
+  // Nothing refers to the exchange any more: it goes back to its agent, emptied, for the next
+  // request, or is deleted.
+  void last_ref_gone() noexcept {
+    std::shared_ptr<agent_state> a = std::move(agent_);  // may own this (spare_exchanges)
+    if (!a || own_agent_ || a->destroyed || a->spare_exchanges.size() >= a->options.max_free_sockets) {
+      delete this;
+      return;
+    }
+    clear_for_reuse();
+    try {
+      a->spare_exchanges.push_back(std::unique_ptr<pooled_exchange>(this));
+    } catch (...) {
+      delete this;
+    }
+  }
+
+  // Back to the state of a new exchange, storage kept (opt_ is replaced by make()).
+  void clear_for_reuse() noexcept {
+    own_agent_.reset();
+    headers_.clear();
+    head_.clear();
+    plan_ = {};
+    retained_.clear();
+    conn_.reset();
+    retired_.clear();
+    socket_ready_.reset();
+    continue_.reset();
+    closed_.reset();
+    dummy_.reset();
+    ec_ = {};
+    keep_alive_ = user_connection_ = false;
+    head_sent_ = ended_ = aborted_ = false;
+    got_continue_ = final_head_ = upgraded_ = false;
+    server_keeps_ = true;
+    body_done_ = response_bytes_ = reused_ = retried_ = body_kept_ = false;
+    no_delay_ = true;
+    tcp_keep_alive_ = false;
+    keep_alive_delay_ = {};
+  }
+
+  // Every member below is reset by clear_for_reuse().
+  std::size_t refs_ = 0;
   net::any_io_executor executor_;
   request_options opt_;
   std::shared_ptr<agent_state> agent_, own_agent_;
@@ -564,12 +649,19 @@ class client_exchange final : public message_source, public std::enable_shared_f
   std::chrono::milliseconds keep_alive_delay_{0};
 };
 
+inline exchange_ref::exchange_ref(client_exchange* x) noexcept : x_(x) {
+  if (x_) ++x_->refs_;
+}
+inline exchange_ref::~exchange_ref() {
+  if (x_ && --x_->refs_ == 0) x_->last_ref_gone();
+}
+
 }  // namespace detail
 
 class client_request {
  public:
   client_request() = default;
-  explicit client_request(std::shared_ptr<detail::client_exchange> x, boost::system::error_code init_error = {})
+  explicit client_request(detail::exchange_ref x, boost::system::error_code init_error = {})
       : x_(std::move(x)), init_error_(init_error) {}
   client_request(client_request&&) noexcept = default;
   client_request& operator=(client_request&& o) noexcept {
@@ -668,7 +760,7 @@ class client_request {
   }
 
  private:
-  std::shared_ptr<detail::client_exchange> x_;
+  detail::exchange_ref x_;
   boost::system::error_code init_error_;
 };
 
