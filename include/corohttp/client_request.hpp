@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -142,18 +143,15 @@ class client_exchange final : public message_source, public pooled_exchange {
   const request_options& options() const noexcept { return opt_; }
   bool reused_socket() const noexcept { return reused_; }
 
-  // --- writing -----------------------------------------------------------------------------------
-  awaitable<boost::system::error_code> flush_headers() {
-    if (head_sent_) co_return boost::system::error_code{};
-    co_return co_await send({}, false, std::nullopt);
+  // --- writing (`init`: the request's set-up error, returned first) ------------------------------------
+  awaitable<boost::system::error_code> flush_headers(boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::flush, {}, init, read_goal::none);
   }
-  awaitable<boost::system::error_code> write(std::string_view data) {
-    if (ended_) co_return error::write_after_end;
-    co_return co_await send(data, false, std::nullopt);
+  awaitable<boost::system::error_code> write(std::string_view data, boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::write, data, init, read_goal::none);
   }
-  awaitable<boost::system::error_code> end(std::string_view data) {
-    if (ended_) co_return boost::system::error_code{};
-    co_return co_await send(data, true, head_sent_ ? std::nullopt : std::optional<std::uint64_t>(data.size()));
+  awaitable<boost::system::error_code> end(std::string_view data, boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::end, data, init, read_goal::none);
   }
 
   // --- events ------------------------------------------------------------------------------------
@@ -163,24 +161,12 @@ class client_exchange final : public message_source, public pooled_exchange {
     co_return ec_;
   }
 
-  awaitable<boost::system::error_code> continue_event() {
-    exchange_ref self(this);
-    if (!head_sent_)
-      if (auto ec = co_await flush_headers()) co_return ec;
-    if (!got_continue_ && !final_head_) co_await read_head();
-    if (got_continue_) co_return boost::system::error_code{};
-    if (ec_) co_return ec_;
-    // The server answered at once (Node never emits 'continue' then): response() has it.
-    co_return make_error_code(final_head_ ? error::no_continue : error::connection_closed);
+  awaitable<boost::system::error_code> continue_event(boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::flush, {}, init, read_goal::continue_or_final);
   }
 
-  awaitable<response_result> response() {
-    exchange_ref self(this);
-    if (!ended_)
-      if (auto ec = co_await end({})) co_return response_result{ec, nullptr};
-    while (!final_head_ && !ec_) co_await read_head();
-    if (ec_) co_return response_result{ec_, nullptr};
-    co_return response_result{{}, &res_};
+  awaitable<response_result> response(boost::system::error_code init = {}) {
+    return step<response_result>(send_kind::end, {}, init, read_goal::final);
   }
 
   awaitable<upgrade_result> take_over() {
@@ -253,9 +239,16 @@ class client_exchange final : public message_source, public pooled_exchange {
           conn_->buf.consume(s.consumed);
           finish(true);
           co_return std::nullopt;
-        case parser::event::need_more:
+        case parser::event::need_more: {
           conn_->buf.consume(s.consumed);
-          if (auto e = co_await conn_->fill()) {
+          client_connection* c = conn_.get();  // kept alive (retired_) even if aborted meanwhile
+          auto [space, len] = c->buf.prepare();
+          boost::system::error_code e = error::header_overflow;
+          if (len > 0) {
+            auto [rec, got] = co_await c->socket.async_read_some(net::buffer(space, len), net::as_tuple(net::use_awaitable));
+            e = c->filled(rec, got);
+          }
+          if (e) {
             if (!conn_) {  // aborted while waiting
               ec = ec_ ? ec_ : make_error_code(error::aborted);
               co_return std::nullopt;
@@ -273,6 +266,7 @@ class client_exchange final : public message_source, public pooled_exchange {
             co_return std::nullopt;
           }
           continue;
+        }
         case parser::event::error:
           ec = ec_ = conn_->parse.error();
           fail();
@@ -344,11 +338,11 @@ class client_exchange final : public message_source, public pooled_exchange {
     if (secs > 0) ::setsockopt(conn_->socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof secs);
   }
 
-  awaitable<boost::system::error_code> wait_socket() {
-    co_await socket_ready_.wait();
-    if (ec_) co_return ec_;
-    if (!conn_) co_return make_error_code(error::aborted);
-    co_return boost::system::error_code{};
+  // Once the 'socket' event has happened: why there is no connection to use, if there is none.
+  boost::system::error_code socket_error() const {
+    if (ec_) return ec_;
+    if (!conn_) return error::aborted;
+    return {};
   }
 
   boost::system::error_code build_head(std::optional<std::uint64_t> known_length) {
@@ -392,12 +386,84 @@ class client_exchange final : public message_source, public pooled_exchange {
     return {};
   }
 
-  awaitable<boost::system::error_code> send(std::string_view data, bool last, std::optional<std::uint64_t> known) {
+  enum class send_kind { none, flush, write, end };
+  enum class read_goal { none, continue_or_final, final };
+
+  // One step of the exchange in one coroutine frame: an optional write (flush_headers, write, end),
+  // then optionally reading up to the next head ('continue' or the final response). The socket
+  // reads and writes are awaited here directly, not in nested coroutines: Asio keeps only two
+  // recycled coroutine frames per thread, so a request through a warm agent allocates no frame.
+  template <class Result>
+  awaitable<Result> step(send_kind kind, std::string_view data, boost::system::error_code init, read_goal goal) {
+    auto failed = [](boost::system::error_code ec) {
+      if constexpr (std::is_same_v<Result, response_result>) return response_result{ec, nullptr};
+      else return ec;
+    };
+    if (init) co_return failed(init);
     exchange_ref self(this);
-    if (aborted_) co_return ec_;
-    if (!head_sent_ && head_.size() == 0)
-      if (auto ec = build_head(known)) co_return ec;
-    if (auto ec = co_await wait_socket()) co_return ec;
+    if (kind == send_kind::flush && head_sent_) kind = send_kind::none;
+    if (kind == send_kind::write && ended_) co_return failed(error::write_after_end);
+    if (kind == send_kind::end && ended_) kind = send_kind::none;
+    if (kind != send_kind::none) {
+      const bool last = kind == send_kind::end;
+      const auto known = last && !head_sent_ ? std::optional<std::uint64_t>(data.size()) : std::nullopt;
+      if (aborted_) co_return failed(ec_);
+      if (!head_sent_ && head_.size() == 0)
+        if (auto ec = build_head(known)) co_return failed(ec);
+      if (!socket_ready_.is_set()) co_await socket_ready_.wait();
+      if (auto ec = socket_error()) co_return failed(ec);
+      outgoing out;
+      gather(data, last, known, out);
+      if (out.count > 0) {
+        if (!conn_) co_return failed(ec_ ? ec_ : make_error_code(error::aborted));
+        auto [ec, written] = co_await net::async_write(conn_->socket, out.buffers(), net::as_tuple(net::use_awaitable));
+        if (auto e = wrote(ec)) co_return failed(e);
+      }
+    }
+    if (goal != read_goal::none && !ec_ && !final_head_ && !(goal == read_goal::continue_or_final && got_continue_)) {
+      if (!socket_ready_.is_set()) co_await socket_ready_.wait();
+      if (auto ec = socket_error()) ec_ = ec;
+      while (!ec_ && !final_head_) {
+        head_progress p = advance_head();
+        if (p == head_progress::continue_seen && goal == read_goal::continue_or_final) break;
+        if (p != head_progress::need_bytes) continue;
+        client_connection* c = conn_.get();  // kept alive (retired_) even if aborted meanwhile
+        auto [space, len] = c->buf.prepare();
+        boost::system::error_code e = error::header_overflow;
+        if (len > 0) {
+          auto [rec, got] = co_await c->socket.async_read_some(net::buffer(space, len), net::as_tuple(net::use_awaitable));
+          e = c->filled(rec, got);
+        }
+        switch (head_read(e)) {
+          case after_read::more: break;
+          case after_read::retry: (void)co_await retry(); break;  // on failure ec_ or !conn_ ends the loop
+          case after_read::stop: break;
+        }
+      }
+    }
+    if constexpr (std::is_same_v<Result, response_result>) {
+      if (ec_) co_return response_result{ec_, nullptr};
+      co_return response_result{{}, &res_};
+    } else {
+      if (goal == read_goal::none || got_continue_) co_return boost::system::error_code{};
+      if (ec_) co_return ec_;
+      // The server answered at once (Node never emits 'continue' then): response() has it.
+      co_return make_error_code(final_head_ ? error::no_continue : error::connection_closed);
+    }
+  }
+
+  // What one write puts on the wire: the head (the first time), chunk framing and the data.
+  struct outgoing {
+    chunk_header frame{0};
+    std::array<net::const_buffer, 5> bufs;
+    std::size_t count = 0;
+    void add(std::string_view piece) {
+      if (!piece.empty()) bufs[count++] = net::buffer(piece.data(), piece.size());
+    }
+    std::span<const net::const_buffer> buffers() const { return {bufs.data(), count}; }
+  };
+
+  void gather(std::string_view data, bool last, std::optional<std::uint64_t> known, outgoing& out) {
     // A whole, small body of an idempotent request, going out with its head and framed by its
     // length, is kept for the one retry on a fresh socket. A streamed or chunk-framed body is not
     // kept, and then the request is not retried.
@@ -407,41 +473,32 @@ class client_exchange final : public message_source, public pooled_exchange {
       body_kept_ = true;
     }
     if (last) ended_ = true;
-    std::array<std::string_view, 5> pieces;
-    std::size_t n = 0;
-    if (!head_sent_) pieces[n++] = head_.data();
-    chunk_header frame(data.size());
+    if (!head_sent_) out.add(head_.data());
     if (plan_.framing == body_framing::chunked) {
       if (!data.empty()) {
-        pieces[n++] = frame.view();
-        pieces[n++] = data;
-        pieces[n++] = chunk_crlf;
+        out.frame = chunk_header(data.size());
+        out.add(out.frame.view());
+        out.add(data);
+        out.add(chunk_crlf);
       }
-      if (last) pieces[n++] = last_chunk;
-    } else if (!data.empty()) {
-      pieces[n++] = data;
+      if (last) out.add(last_chunk);
+    } else {
+      out.add(data);
     }
     head_sent_ = true;
-    co_return co_await write_pieces(std::span(pieces.data(), n));
   }
 
-  awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces) {
-    std::array<net::const_buffer, 5> bufs;
-    std::size_t n = 0;
-    for (auto p : pieces)
-      if (!p.empty()) bufs[n++] = net::buffer(p.data(), p.size());
-    if (n == 0) co_return boost::system::error_code{};
-    if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);
-    auto [ec, written] = co_await net::async_write(conn_->socket, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
-    if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);  // aborted while writing
+  // After a write: the error to report (none when a failure will be retried when reading).
+  boost::system::error_code wrote(boost::system::error_code ec) {
+    if (!conn_) return ec_ ? ec_ : make_error_code(error::aborted);  // aborted while writing
     conn_->touch();
     if (conn_->timed_out()) ec = error::socket_timeout;
-    if (ec && ec != error::socket_timeout && may_retry()) co_return boost::system::error_code{};  // retried when reading
+    if (ec && ec != error::socket_timeout && may_retry()) return {};  // retried when reading
     if (ec) {
       ec_ = ec;
       fail();
     }
-    co_return ec;
+    return ec;
   }
 
   bool may_retry() const {
@@ -469,18 +526,15 @@ class client_exchange final : public message_source, public pooled_exchange {
     co_return true;
   }
 
-  // Reads up to the next response head: 100 Continue sets the continue event, other 1xx are
-  // skipped (as Node skips them without an 'information' listener), a final one is the response.
-  awaitable<void> read_head() {
-    if (ec_ || final_head_) co_return;
-    if (auto ec = co_await wait_socket()) {
-      ec_ = ec;
-      co_return;
-    }
+  // Parses what is buffered towards the next response head: 100 Continue sets the continue event,
+  // other 1xx are skipped (as Node skips them without an 'information' listener), a final one is
+  // the response. `done`: the final head, or an error (ec_).
+  enum class head_progress { need_bytes, continue_seen, done };
+  head_progress advance_head() {
     for (;;) {
       if (!conn_) {
         if (!ec_) ec_ = error::aborted;
-        co_return;
+        return head_progress::done;
       }
       parser::step s = conn_->parse.parse(conn_->buf.data());
       switch (s.what) {
@@ -493,7 +547,7 @@ class client_exchange final : public message_source, public pooled_exchange {
             parser::step done = conn_->parse.parse(conn_->buf.data());
             conn_->buf.consume(done.consumed);
             conn_->parse.expect_response_to(method_);
-            if (h.status == 100) co_return;
+            if (h.status == 100) return head_progress::continue_seen;
             continue;
           }
           res_.assign(h, this);
@@ -508,40 +562,43 @@ class client_exchange final : public message_source, public pooled_exchange {
             conn_->buf.consume(done.consumed);
             finish(true);
           }
-          co_return;
+          return head_progress::done;
         }
-        case parser::event::need_more: {
+        case parser::event::need_more:
           conn_->buf.consume(s.consumed);
-          auto e = co_await conn_->fill();
-          if (!conn_) {  // aborted while waiting
-            if (!ec_) ec_ = error::aborted;
-            co_return;
-          }
-          if (!e) {
-            response_bytes_ = true;
-            continue;
-          }
-          if (!response_bytes_ && !conn_->buf.size() && may_retry() &&
-              (e == net::error::eof || e == net::error::connection_reset || e == net::error::broken_pipe)) {
-            if (co_await retry()) continue;
-            co_return;
-          }
-          ec_ = (e == net::error::eof || e == net::error::connection_reset) && !response_bytes_
-                    ? make_error_code(error::socket_hang_up)
-                    : e;
-          fail();
-          co_return;
-        }
+          return head_progress::need_bytes;
         case parser::event::error:
           ec_ = conn_->parse.error();
           fail();
-          co_return;
+          return head_progress::done;
         default:
           ec_ = error::connection_closed;
           fail();
-          co_return;
+          return head_progress::done;
       }
     }
+  }
+
+  // After a read for the head: go on, retry on a fresh socket (the stale keep-alive race), or stop
+  // (ec_ set).
+  enum class after_read { more, retry, stop };
+  after_read head_read(boost::system::error_code e) {
+    if (!conn_) {  // aborted while waiting
+      if (!ec_) ec_ = error::aborted;
+      return after_read::stop;
+    }
+    if (!e) {
+      response_bytes_ = true;
+      return after_read::more;
+    }
+    if (!response_bytes_ && !conn_->buf.size() && may_retry() &&
+        (e == net::error::eof || e == net::error::connection_reset || e == net::error::broken_pipe))
+      return after_read::retry;
+    ec_ = (e == net::error::eof || e == net::error::connection_reset) && !response_bytes_
+              ? make_error_code(error::socket_hang_up)
+              : e;
+    fail();
+    return after_read::stop;
   }
 
   void read_keep_alive_hint(const message_head& h) {
@@ -708,20 +765,11 @@ class client_request {
 
   // --- writing ---------------------------------------------------------------------------------------
   /// Node's flushHeaders(): sends the head now.
-  awaitable<boost::system::error_code> flush_headers() {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->flush_headers();
-  }
+  awaitable<boost::system::error_code> flush_headers() { return x_->flush_headers(init_error_); }
   /// A chunk of the body (the head first); completes when the kernel has it.
-  awaitable<boost::system::error_code> write(std::string_view data) {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->write(data);
-  }
+  awaitable<boost::system::error_code> write(std::string_view data) { return x_->write(data, init_error_); }
   /// Ends the request, with a last chunk of data if given.
-  awaitable<boost::system::error_code> end(std::string_view data = {}) {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->end(data);
-  }
+  awaitable<boost::system::error_code> end(std::string_view data = {}) { return x_->end(data, init_error_); }
   /// Node's abort()/destroy(): the socket is destroyed; awaits in progress end with error::aborted.
   void abort() {
     if (x_) x_->abort();
@@ -730,20 +778,14 @@ class client_request {
   // --- one-shot events -------------------------------------------------------------------------------
   /// 'response': the final response (1xx are skipped; 100 goes to wait_continue()). Ends the request
   /// first if end() was not called.
-  awaitable<response_result> response() {
-    if (init_error_) co_return response_result{init_error_, nullptr};
-    co_return co_await x_->response();
-  }
+  awaitable<response_result> response() { return x_->response(init_error_); }
   /// 'socket': completes when the agent has assigned a socket.
   awaitable<boost::system::error_code> wait_socket() {
     if (init_error_) co_return init_error_;
     co_return co_await x_->socket_event();
   }
   /// 'continue': the server sent 100 Continue (send `Expect: 100-continue` to ask for it).
-  awaitable<boost::system::error_code> wait_continue() {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->continue_event();
-  }
+  awaitable<boost::system::error_code> wait_continue() { return x_->continue_event(init_error_); }
   /// 'upgrade': the 101 response and the socket, handed over.
   awaitable<upgrade_result> upgrade() {
     if (init_error_) co_return upgrade_result{init_error_, nullptr, std::nullopt, {}};

@@ -97,11 +97,16 @@ class client_connection {
     auto [p, n] = buf.prepare();
     if (n == 0) co_return make_error_code(error::header_overflow);
     auto [ec, got] = co_await socket.async_read_some(net::buffer(p, n), net::as_tuple(net::use_awaitable));
-    if (timed_out_) co_return make_error_code(error::socket_timeout);
-    if (ec) co_return ec;
+    co_return filled(ec, got);
+  }
+  /// The second half of fill(), for callers that await the read themselves (one coroutine frame
+  /// less): `got` bytes arrived into buf.prepare()'s space, or `ec`.
+  boost::system::error_code filled(boost::system::error_code ec, std::size_t got) noexcept {
+    if (timed_out_) return error::socket_timeout;
+    if (ec) return ec;
     buf.commit(got);
     touch();
-    co_return boost::system::error_code{};
+    return {};
   }
 
   /// Socket idle timeout: when nothing is read or written for `t`, pending operations end with
