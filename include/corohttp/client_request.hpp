@@ -20,6 +20,7 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <charconv>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,19 +88,18 @@ class client_exchange final : public message_source, public pooled_exchange {
 
   /// An exchange for a request with `o`: a spare one of its agent when there is one.
   static exchange_ref make(const net::any_io_executor& ex, request_options&& o) {
-    if (!o.no_agent) {
-      agent_state& a = *(o.agent ? *o.agent : global_agent(ex)).state();
-      if (!a.spare_exchanges.empty()) {
-        auto* x = static_cast<client_exchange*>(a.spare_exchanges.back().get());
-        if (x->executor_ == ex) {
-          a.spare_exchanges.back().release();
-          a.spare_exchanges.pop_back();
-          x->opt_ = std::move(o);
-          return exchange_ref(x);
-        }
-      }
+    if (o.no_agent) return exchange_ref(new client_exchange(ex, std::move(o)));
+    const std::shared_ptr<agent_state>& a = (o.agent ? *o.agent : global_agent(ex)).state();
+    client_exchange* x = nullptr;
+    if (!a->spare_exchanges.empty() && static_cast<client_exchange*>(a->spare_exchanges.back().get())->executor_ == ex) {
+      x = static_cast<client_exchange*>(a->spare_exchanges.back().release());
+      a->spare_exchanges.pop_back();
+      x->opt_ = std::move(o);
+    } else {
+      x = new client_exchange(ex, std::move(o));
     }
-    return exchange_ref(new client_exchange(ex, std::move(o)));
+    x->agent_ = a;  // init() needs no second look-up
+    return exchange_ref(x);
   }
 
   // --- set-up ------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ class client_exchange final : public message_source, public pooled_exchange {
     if (opt_.no_agent) {
       own_agent_ = std::make_shared<agent_state>(executor_, agent_options{});
       agent_ = own_agent_;
-    } else {
+    } else if (!agent_) {
       agent_ = (opt_.agent ? *opt_.agent : global_agent(executor_)).state();
     }
     // Node asks for keep-alive from an agent that keeps sockets, and from one with a socket limit,
@@ -350,15 +350,23 @@ class client_exchange final : public message_source, public pooled_exchange {
     if (auto ec = head_.request_line(opt_.method, opt_.path)) return ec;
     headers_.write_to(head_);
     if (opt_.set_host && !headers_.has("host")) {
-      std::string host = opt_.hostname.empty() ? opt_.host : opt_.hostname;
-      if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-      if (opt_.port != 80) host += ":" + std::to_string(opt_.port);
-      if (auto ec = head_.field("Host", host)) return ec;
+      std::string_view host = opt_.hostname.empty() ? opt_.host : opt_.hostname;
+      const bool bracket = host.find(':') != std::string_view::npos && host.front() != '[';
+      scratch_.clear();
+      if (bracket) scratch_.append(1, '[');
+      scratch_.append(host);
+      if (bracket) scratch_.append(1, ']');
+      if (opt_.port != 80) {
+        char digits[8];
+        auto end = std::to_chars(digits, digits + sizeof digits, opt_.port).ptr;
+        scratch_.append(1, ':').append(digits, end);
+      }
+      if (auto ec = head_.field("Host", scratch_)) return ec;
     }
     if (!opt_.auth.empty() && !headers_.has("authorization")) {
-      std::string v = "Basic ";
-      append_base64(v, opt_.auth);
-      head_.trusted_field("Authorization", v);
+      scratch_.assign("Basic ");
+      append_base64(scratch_, opt_.auth);
+      head_.trusted_field("Authorization", scratch_);
     }
     framing_input in;
     in.known_length = known_length;
@@ -416,7 +424,14 @@ class client_exchange final : public message_source, public pooled_exchange {
       gather(data, last, known, out);
       if (out.count > 0) {
         if (!conn_) co_return failed(ec_ ? ec_ : make_error_code(error::aborted));
-        auto [ec, written] = co_await net::async_write(conn_->socket, out.buffers(), net::as_tuple(net::use_awaitable));
+        client_connection* c = conn_.get();  // kept alive (retired_) even if aborted meanwhile
+        boost::system::error_code ec;
+        // write_some until all is written: async_write's composed operation costs more.
+        for (;;) {
+          auto [wec, written] = co_await c->socket.async_write_some(out.buffers(), net::as_tuple(net::use_awaitable));
+          ec = wec;
+          if (ec || !out.consume(written)) break;
+        }
         if (auto e = wrote(ec)) co_return failed(e);
       }
     }
@@ -457,10 +472,17 @@ class client_exchange final : public message_source, public pooled_exchange {
     chunk_header frame{0};
     std::array<net::const_buffer, 5> bufs;
     std::size_t count = 0;
+    std::size_t first = 0;  // buffers before it are written
     void add(std::string_view piece) {
       if (!piece.empty()) bufs[count++] = net::buffer(piece.data(), piece.size());
     }
-    std::span<const net::const_buffer> buffers() const { return {bufs.data(), count}; }
+    std::span<const net::const_buffer> buffers() const { return {bufs.data() + first, count - first}; }
+    /// Drops `n` written bytes; false when nothing is left.
+    bool consume(std::size_t n) {
+      while (first < count && n >= bufs[first].size()) n -= bufs[first++].size();
+      if (first < count) bufs[first] += n;
+      return first < count;
+    }
   };
 
   void gather(std::string_view data, bool last, std::optional<std::uint64_t> known, outgoing& out) {
@@ -690,6 +712,7 @@ class client_exchange final : public message_source, public pooled_exchange {
   corohttp::method method_ = method::get;
   outgoing_headers headers_;
   head_writer head_;
+  std::string scratch_;  // Host and Authorization values are built here (storage kept when pooled)
   framing_plan plan_;
   std::string retained_;
   std::unique_ptr<client_connection> conn_;
