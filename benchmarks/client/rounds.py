@@ -108,8 +108,9 @@ def parse_kv(line):
 
 def measure(client, conns, a, port):
     pin = ["taskset", "-c", str(a.client_core)]
-    if client in ("corohttp", "beast"):
-        cmd = pin + [a.bench, "--client", client, "--connections", str(conns), "--port", str(port),
+    if client in ("corohttp", "beast", "baseline"):
+        bench = a.baseline if client == "baseline" else a.bench
+        cmd = pin + [bench, "--client", "beast" if client == "beast" else "corohttp", "--connections", str(conns), "--port", str(port),
                      "--warmup", str(a.warmup), "--seconds", str(a.seconds)]
         out, _ = run_child(cmd, a.warmup + a.seconds + 60)
         kv = parse_kv(out.strip().splitlines()[-1])
@@ -149,12 +150,16 @@ def main():
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--modes", default="seq,conc")
     ap.add_argument("--clients", default="corohttp,beast,node,wrk")
+    ap.add_argument("--baseline", help="another client_bench binary (e.g. an older commit's), "
+                    "measured as the client 'baseline' beside the others")
     ap.add_argument("--client-core", type=int, default=0)
     ap.add_argument("--server-core", type=int, default=1)
     a = ap.parse_args()
     a.node = shutil.which("node") or shutil.which("nodejs")
     a.wrk = shutil.which("wrk")
     clients = [c for c in a.clients.split(",") if c]
+    if a.baseline:
+        clients.insert(1, "baseline")
     modes = [m for m in a.modes.split(",") if m]
     for c, prog in (("node", a.node), ("wrk", a.wrk)):
         if c in clients and not prog:
