@@ -16,6 +16,7 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <limits>
@@ -52,6 +53,12 @@ struct agent_pool {
   std::deque<async_event*> waiting;  // requests waiting for a socket, first come first served
 };
 
+/// A finished request's object, kept by its agent for the next request (client_request.hpp): its
+/// strings and tables keep their storage, so a request through a warm agent allocates nothing.
+struct pooled_exchange {
+  virtual ~pooled_exchange() = default;
+};
+
 struct agent_state : std::enable_shared_from_this<agent_state> {
   agent_state(const net::any_io_executor& ex, agent_options o)
       : executor(ex), options(o), pool(32 * 1024) {}
@@ -62,6 +69,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
   std::map<std::string, agent_pool, std::less<>> pools;
   std::size_t total = 0;  // busy + free sockets
   bool destroyed = false;
+  std::vector<std::unique_ptr<pooled_exchange>> spare_exchanges;  // at most max_free_sockets
 
   agent_pool& at(std::string_view name) {
     auto it = pools.find(name);
@@ -69,39 +77,54 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     return it->second;
   }
 
+  static parser_options parser_options_for(const request_options& o) {
+    parser_options popt;
+    popt.max_header_size = o.max_header_size;
+    popt.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    return popt;
+  }
+
+  /// A healthy free connection for `name`, taken at once; nullptr when there is none.
+  std::unique_ptr<client_connection> take_free(std::string_view name, const request_options& o) {
+    if (destroyed) return nullptr;
+    prune();
+    agent_pool& p = at(name);
+    const auto now = std::chrono::steady_clock::now();
+    while (!p.free.empty()) {
+      std::unique_ptr<client_connection> c;
+      if (options.lifo) {
+        c = std::move(p.free.back());
+        p.free.pop_back();
+      } else {
+        c = std::move(p.free.front());
+        p.free.erase(p.free.begin());
+      }
+      if (c->healthy(now)) {
+        ++p.busy;
+        c->reused = true;
+        c->parse.reset();
+        c->parse.options() = parser_options_for(o);
+        return c;
+      }
+      c->close();
+      --total;
+    }
+    return nullptr;
+  }
+
   /// A connection for `name`: a healthy free one, else a new one once the limits allow.
   awaitable<std::unique_ptr<client_connection>> acquire(std::string name, const request_options& o,
                                                           boost::system::error_code& ec, bool force_new) {
     auto self = shared_from_this();
-    prune();
-    parser_options popt;
-    popt.max_header_size = o.max_header_size;
-    popt.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    const parser_options popt = parser_options_for(o);
     for (;;) {
       if (destroyed) {
         ec = error::agent_destroyed;
         co_return nullptr;
       }
+      if (!force_new)
+        if (auto c = take_free(name, o)) co_return c;
       agent_pool& p = at(name);
-      while (!p.free.empty() && !force_new) {
-        std::unique_ptr<client_connection> c;
-        if (options.lifo) {
-          c = std::move(p.free.back());
-          p.free.pop_back();
-        } else {
-          c = std::move(p.free.front());
-          p.free.erase(p.free.begin());
-        }
-        if (c->healthy()) {
-          ++p.busy;
-          c->reused = true;
-          c->parse.reset();
-          c->parse.options() = popt;
-          co_return c;
-        }
-        c->close();
-        --total;
-      }
       if (p.busy < options.max_sockets && total < options.max_total_sockets) {
         ++p.busy;
         ++total;
@@ -175,6 +198,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
 
   void destroy() {
     destroyed = true;
+    spare_exchanges.clear();
     for (auto& [name, p] : pools) {
       for (auto& c : p.free) {
         c->close();
@@ -195,7 +219,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     for (auto& [name, p] : pools) {
       std::erase_if(p.free, [&](std::unique_ptr<client_connection>& c) {
         bool expired = (c->expires && now >= *c->expires) ||
-                       (options.timeout.count() > 0 && now - c->idle_since >= options.timeout) || !c->healthy();
+                       (options.timeout.count() > 0 && now - c->idle_since >= options.timeout) || !c->healthy(now);
         if (expired) {
           c->close();
           --total;
@@ -223,12 +247,19 @@ class agent {
 
   /// Node's agent.getName(options): "host:port:localAddress[:family]".
   static std::string get_name(const request_options& o) {
-    std::string name = o.hostname.empty() ? o.host : o.hostname;
-    if (name.empty()) name = "localhost";
-    name += ':' + std::to_string(o.port) + ':' + o.local_address;
-    if (o.family == 4 || o.family == 6) name += ':' + std::to_string(o.family);
-    if (!o.socket_path.empty()) name += ':' + o.socket_path;
+    std::string name;
+    write_name(name, o);
     return name;
+  }
+  /// get_name() into `out` (replacing its contents; no allocation once it has the capacity).
+  static void write_name(std::string& out, const request_options& o) {
+    out.assign(o.hostname.empty() ? o.host : o.hostname);
+    if (out.empty()) out.assign("localhost");
+    char digits[8];
+    auto port = std::to_chars(digits, digits + sizeof digits, o.port);
+    out.append(1, ':').append(digits, port.ptr).append(1, ':').append(o.local_address);
+    if (o.family == 4 || o.family == 6) out.append(1, ':').append(1, static_cast<char>('0' + o.family));
+    if (!o.socket_path.empty()) out.append(1, ':').append(o.socket_path);
   }
 
   /// Node's agent.sockets: sockets in use, per name.

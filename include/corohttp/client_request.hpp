@@ -20,10 +20,13 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <charconv>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace corohttp {
@@ -52,12 +55,53 @@ inline bool is_idempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
 }
 
-class client_exchange final : public message_source, public std::enable_shared_from_this<client_exchange> {
+class client_exchange;
+
+/// A counted reference to a client_exchange. The client_request and every coroutine working for it
+/// hold one; when the last goes, the exchange goes back to its agent for the next request.
+class exchange_ref {
+ public:
+  exchange_ref() noexcept = default;
+  explicit exchange_ref(client_exchange* x) noexcept;
+  exchange_ref(const exchange_ref& o) noexcept : exchange_ref(o.x_) {}
+  exchange_ref(exchange_ref&& o) noexcept : x_(std::exchange(o.x_, nullptr)) {}
+  exchange_ref& operator=(exchange_ref o) noexcept {
+    std::swap(x_, o.x_);
+    return *this;
+  }
+  ~exchange_ref();
+  client_exchange* operator->() const noexcept { return x_; }
+  client_exchange* get() const noexcept { return x_; }
+  explicit operator bool() const noexcept { return x_ != nullptr; }
+  friend bool operator==(const exchange_ref& a, const exchange_ref& b) noexcept { return a.x_ == b.x_; }
+
+ private:
+  client_exchange* x_ = nullptr;
+};
+
+class client_exchange final : public message_source, public pooled_exchange {
   using clock = std::chrono::steady_clock;
+  friend class exchange_ref;
 
  public:
   client_exchange(const net::any_io_executor& ex, request_options o)
       : executor_(ex), opt_(std::move(o)), socket_ready_(ex), continue_(ex), closed_(ex) {}
+
+  /// An exchange for a request with `o`: a spare one of its agent when there is one.
+  static exchange_ref make(const net::any_io_executor& ex, request_options&& o) {
+    if (o.no_agent) return exchange_ref(new client_exchange(ex, std::move(o)));
+    const std::shared_ptr<agent_state>& a = (o.agent ? *o.agent : global_agent(ex)).state();
+    client_exchange* x = nullptr;
+    if (!a->spare_exchanges.empty() && static_cast<client_exchange*>(a->spare_exchanges.back().get())->executor_ == ex) {
+      x = static_cast<client_exchange*>(a->spare_exchanges.back().release());
+      a->spare_exchanges.pop_back();
+      x->opt_ = std::move(o);
+    } else {
+      x = new client_exchange(ex, std::move(o));
+    }
+    x->agent_ = a;  // init() needs no second look-up
+    return exchange_ref(x);
+  }
 
   // --- set-up ------------------------------------------------------------------------------------
   boost::system::error_code init() {
@@ -69,20 +113,30 @@ class client_exchange final : public message_source, public std::enable_shared_f
     if (opt_.no_agent) {
       own_agent_ = std::make_shared<agent_state>(executor_, agent_options{});
       agent_ = own_agent_;
-    } else {
+    } else if (!agent_) {
       agent_ = (opt_.agent ? *opt_.agent : global_agent(executor_)).state();
     }
     // Node asks for keep-alive from an agent that keeps sockets, and from one with a socket limit,
     // which hands a finished socket to the next queued request.
     keep_alive_ = !opt_.no_agent && (agent_->options.keep_alive ||
                                      agent_->options.max_sockets != std::numeric_limits<std::size_t>::max());
-    name_ = agent::get_name(opt_);
+    agent::write_name(name_, opt_);
     method_ = parse_method(opt_.method);
     return {};
   }
 
-  // Gets a socket from the agent straight away, as Node does.
-  void start() { net::co_spawn(executor_, get_socket(shared_from_this(), false), net::detached); }
+  // Gets a socket from the agent straight away, as Node does: a free one at once, without a
+  // coroutine, else from a coroutine that waits for the agent.
+  void start() {
+    // (A request with Expect writes its head as soon as it has a socket: get_socket() does that.)
+    if (!headers_.has("expect"))
+      if (auto c = agent_->take_free(name_, opt_)) {
+        attach(std::move(c));
+        socket_ready_.set();
+        return;
+      }
+    net::co_spawn(executor_, get_socket(exchange_ref(this), false), net::detached);
+  }
 
   // --- headers -----------------------------------------------------------------------------------
   outgoing_headers& headers() noexcept { return headers_; }
@@ -90,51 +144,34 @@ class client_exchange final : public message_source, public std::enable_shared_f
   const request_options& options() const noexcept { return opt_; }
   bool reused_socket() const noexcept { return reused_; }
 
-  // --- writing -----------------------------------------------------------------------------------
-  awaitable<boost::system::error_code> flush_headers() {
-    if (head_sent_) co_return boost::system::error_code{};
-    co_return co_await send({}, false, std::nullopt);
+  // --- writing (`init`: the request's set-up error, returned first) ------------------------------------
+  awaitable<boost::system::error_code> flush_headers(boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::flush, {}, init, read_goal::none);
   }
-  awaitable<boost::system::error_code> write(std::string_view data) {
-    if (ended_) co_return error::write_after_end;
-    co_return co_await send(data, false, std::nullopt);
+  awaitable<boost::system::error_code> write(std::string_view data, boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::write, data, init, read_goal::none);
   }
-  awaitable<boost::system::error_code> end(std::string_view data) {
-    if (ended_) co_return boost::system::error_code{};
-    co_return co_await send(data, true, head_sent_ ? std::nullopt : std::optional<std::uint64_t>(data.size()));
+  awaitable<boost::system::error_code> end(std::string_view data, boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::end, data, init, read_goal::none);
   }
 
   // --- events ------------------------------------------------------------------------------------
   awaitable<boost::system::error_code> socket_event() {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     co_await socket_ready_.wait();
     co_return ec_;
   }
 
-  awaitable<boost::system::error_code> continue_event() {
-    auto self = shared_from_this();
-    if (!head_sent_)
-      if (auto ec = co_await flush_headers()) co_return ec;
-    if (!got_continue_ && !final_head_) co_await read_head();
-    if (got_continue_) co_return boost::system::error_code{};
-    if (ec_) co_return ec_;
-    // The server answered at once (Node never emits 'continue' then): response() has it.
-    co_return make_error_code(final_head_ ? error::no_continue : error::connection_closed);
+  awaitable<boost::system::error_code> continue_event(boost::system::error_code init = {}) {
+    return step<boost::system::error_code>(send_kind::flush, {}, init, read_goal::continue_or_final);
   }
 
-  awaitable<response_result> response() {
-    auto self = shared_from_this();
-    // A final response that came before the request ended (a 4xx instead of 100 Continue) is the
-    // response: the unsent body is dropped, not sent on a connection that is already given back.
-    if (!ended_ && !final_head_)
-      if (auto ec = co_await end({})) co_return response_result{ec, nullptr};
-    while (!final_head_ && !ec_) co_await read_head();
-    if (ec_) co_return response_result{ec_, nullptr};
-    co_return response_result{{}, &res_};
+  awaitable<response_result> response(boost::system::error_code init = {}) {
+    return step<response_result>(send_kind::end, {}, init, read_goal::final);
   }
 
   awaitable<upgrade_result> take_over() {
-    auto self = shared_from_this();
+    exchange_ref self(this);
     upgrade_result out;
     auto r = co_await response();
     out.ec = r.ec;
@@ -191,7 +228,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
       if (!body_done_ && ec_) ec = ec_;
       co_return std::nullopt;
     }
-    auto self = shared_from_this();
+    exchange_ref self(this);
     for (;;) {
       parser::step s = conn_->parse.parse(conn_->buf.data());
       switch (s.what) {
@@ -203,9 +240,16 @@ class client_exchange final : public message_source, public std::enable_shared_f
           conn_->buf.consume(s.consumed);
           finish(true);
           co_return std::nullopt;
-        case parser::event::need_more:
+        case parser::event::need_more: {
           conn_->buf.consume(s.consumed);
-          if (auto e = co_await conn_->fill()) {
+          client_connection* c = conn_.get();  // kept alive (retired_) even if aborted meanwhile
+          auto [space, len] = c->buf.prepare();
+          boost::system::error_code e = error::header_overflow;
+          if (len > 0) {
+            auto [rec, got] = co_await c->socket.async_read_some(net::buffer(space, len), net::as_tuple(net::use_awaitable));
+            e = c->filled(rec, got);
+          }
+          if (e) {
             if (!conn_) {  // aborted while waiting
               ec = ec_ ? ec_ : make_error_code(error::aborted);
               co_return std::nullopt;
@@ -223,6 +267,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
             co_return std::nullopt;
           }
           continue;
+        }
         case parser::event::error:
           ec = ec_ = conn_->parse.error();
           fail();
@@ -243,7 +288,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
     return *dummy_;
   }
 
-  static awaitable<void> get_socket(std::shared_ptr<client_exchange> self, bool force_new) {
+  static awaitable<void> get_socket(exchange_ref self, bool force_new) {
     boost::system::error_code ec;
     auto c = co_await self->agent_->acquire(self->name_, self->opt_, ec, force_new);
     if (self->aborted_) {
@@ -252,13 +297,9 @@ class client_exchange final : public message_source, public std::enable_shared_f
     }
     if (ec) {
       self->ec_ = ec;
+      self->socket_ready_.set();
     } else {
-      self->conn_ = std::move(c);
-      self->reused_ = self->conn_->reused;
-      self->conn_->parse.expect_response_to(self->method_);
-      if (self->opt_.timeout.count() > 0) self->conn_->set_timeout(self->opt_.timeout);
-      if (!self->no_delay_) self->set_no_delay(false);
-      self->apply_socket_keep_alive();
+      self->attach(std::move(c));
       // A request carrying Expect sends its head at once (the spec's special headers), unless a
       // write, end() or flush_headers() is already on its way with it.
       if (!force_new && !self->head_sent_ && self->head_.size() == 0 && self->headers_.has("expect")) {
@@ -275,8 +316,19 @@ class client_exchange final : public message_source, public std::enable_shared_f
           }
         }
       }
+      self->socket_ready_.set();
     }
-    self->socket_ready_.set();
+  }
+
+  // The agent gave us `c`: set it up for this request (the caller then sets socket_ready_: Node's
+  // 'socket' event).
+  void attach(std::unique_ptr<client_connection> c) {
+    conn_ = std::move(c);
+    reused_ = conn_->reused;
+    conn_->parse.expect_response_to(method_);
+    if (opt_.timeout.count() > 0) conn_->set_timeout(opt_.timeout);
+    if (!no_delay_) set_no_delay(false);
+    apply_socket_keep_alive();
   }
 
   void apply_socket_keep_alive() {
@@ -287,11 +339,11 @@ class client_exchange final : public message_source, public std::enable_shared_f
     if (secs > 0) ::setsockopt(conn_->socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof secs);
   }
 
-  awaitable<boost::system::error_code> wait_socket() {
-    co_await socket_ready_.wait();
-    if (ec_) co_return ec_;
-    if (!conn_) co_return make_error_code(error::aborted);
-    co_return boost::system::error_code{};
+  // Once the 'socket' event has happened: why there is no connection to use, if there is none.
+  boost::system::error_code socket_error() const {
+    if (ec_) return ec_;
+    if (!conn_) return error::aborted;
+    return {};
   }
 
   boost::system::error_code build_head(std::optional<std::uint64_t> known_length) {
@@ -299,15 +351,23 @@ class client_exchange final : public message_source, public std::enable_shared_f
     if (auto ec = head_.request_line(opt_.method, opt_.path)) return ec;
     headers_.write_to(head_);
     if (opt_.set_host && !headers_.has("host")) {
-      std::string host = opt_.hostname.empty() ? opt_.host : opt_.hostname;
-      if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-      if (opt_.port != 80) host += ":" + std::to_string(opt_.port);
-      if (auto ec = head_.field("Host", host)) return ec;
+      std::string_view host = opt_.hostname.empty() ? opt_.host : opt_.hostname;
+      const bool bracket = host.find(':') != std::string_view::npos && host.front() != '[';
+      scratch_.clear();
+      if (bracket) scratch_.append(1, '[');
+      scratch_.append(host);
+      if (bracket) scratch_.append(1, ']');
+      if (opt_.port != 80) {
+        char digits[8];
+        auto end = std::to_chars(digits, digits + sizeof digits, opt_.port).ptr;
+        scratch_.append(1, ':').append(digits, end);
+      }
+      if (auto ec = head_.field("Host", scratch_)) return ec;
     }
     if (!opt_.auth.empty() && !headers_.has("authorization")) {
-      std::string v = "Basic ";
-      append_base64(v, opt_.auth);
-      head_.trusted_field("Authorization", v);
+      scratch_.assign("Basic ");
+      append_base64(scratch_, opt_.auth);
+      head_.trusted_field("Authorization", scratch_);
     }
     framing_input in;
     in.known_length = known_length;
@@ -335,12 +395,101 @@ class client_exchange final : public message_source, public std::enable_shared_f
     return {};
   }
 
-  awaitable<boost::system::error_code> send(std::string_view data, bool last, std::optional<std::uint64_t> known) {
-    auto self = shared_from_this();
-    if (aborted_) co_return ec_;
-    if (!head_sent_ && head_.size() == 0)
-      if (auto ec = build_head(known)) co_return ec;
-    if (auto ec = co_await wait_socket()) co_return ec;
+  enum class send_kind { none, flush, write, end };
+  enum class read_goal { none, continue_or_final, final };
+
+  // One step of the exchange in one coroutine frame: an optional write (flush_headers, write, end),
+  // then optionally reading up to the next head ('continue' or the final response). The socket
+  // reads and writes are awaited here directly, not in nested coroutines: Asio keeps only two
+  // recycled coroutine frames per thread, so a request through a warm agent allocates no frame.
+  template <class Result>
+  awaitable<Result> step(send_kind kind, std::string_view data, boost::system::error_code init, read_goal goal) {
+    auto failed = [](boost::system::error_code ec) {
+      if constexpr (std::is_same_v<Result, response_result>) return response_result{ec, nullptr};
+      else return ec;
+    };
+    if (init) co_return failed(init);
+    exchange_ref self(this);
+    if (kind == send_kind::flush && head_sent_) kind = send_kind::none;
+    if (kind == send_kind::write && ended_) co_return failed(error::write_after_end);
+    if (kind == send_kind::end && ended_) kind = send_kind::none;
+    // A final response that came before the request ended (a 4xx instead of 100 Continue) is the
+    // response: the unsent body is dropped, not sent on a connection that is already given back.
+    if (kind == send_kind::end && goal == read_goal::final && final_head_) kind = send_kind::none;
+    if (kind != send_kind::none) {
+      const bool last = kind == send_kind::end;
+      const auto known = last && !head_sent_ ? std::optional<std::uint64_t>(data.size()) : std::nullopt;
+      if (aborted_) co_return failed(ec_);
+      if (!head_sent_ && head_.size() == 0)
+        if (auto ec = build_head(known)) co_return failed(ec);
+      if (!socket_ready_.is_set()) co_await socket_ready_.wait();
+      if (auto ec = socket_error()) co_return failed(ec);
+      outgoing out;
+      gather(data, last, known, out);
+      if (out.count > 0) {
+        if (!conn_) co_return failed(ec_ ? ec_ : make_error_code(error::aborted));
+        client_connection* c = conn_.get();  // kept alive (retired_) even if aborted meanwhile
+        boost::system::error_code ec;
+        // write_some until all is written: async_write's composed operation costs more.
+        for (;;) {
+          auto [wec, written] = co_await c->socket.async_write_some(out.buffers(), net::as_tuple(net::use_awaitable));
+          ec = wec;
+          if (ec || !out.consume(written)) break;
+        }
+        if (auto e = wrote(ec)) co_return failed(e);
+      }
+    }
+    if (goal != read_goal::none && !ec_ && !final_head_ && !(goal == read_goal::continue_or_final && got_continue_)) {
+      if (!socket_ready_.is_set()) co_await socket_ready_.wait();
+      if (auto ec = socket_error()) ec_ = ec;
+      while (!ec_ && !final_head_) {
+        head_progress p = advance_head();
+        if (p == head_progress::continue_seen && goal == read_goal::continue_or_final) break;
+        if (p != head_progress::need_bytes) continue;
+        client_connection* c = conn_.get();  // kept alive (retired_) even if aborted meanwhile
+        auto [space, len] = c->buf.prepare();
+        boost::system::error_code e = error::header_overflow;
+        if (len > 0) {
+          auto [rec, got] = co_await c->socket.async_read_some(net::buffer(space, len), net::as_tuple(net::use_awaitable));
+          e = c->filled(rec, got);
+        }
+        switch (head_read(e)) {
+          case after_read::more: break;
+          case after_read::retry: (void)co_await retry(); break;  // on failure ec_ or !conn_ ends the loop
+          case after_read::stop: break;
+        }
+      }
+    }
+    if constexpr (std::is_same_v<Result, response_result>) {
+      if (ec_) co_return response_result{ec_, nullptr};
+      co_return response_result{{}, &res_};
+    } else {
+      if (goal == read_goal::none || got_continue_) co_return boost::system::error_code{};
+      if (ec_) co_return ec_;
+      // The server answered at once (Node never emits 'continue' then): response() has it.
+      co_return make_error_code(final_head_ ? error::no_continue : error::connection_closed);
+    }
+  }
+
+  // What one write puts on the wire: the head (the first time), chunk framing and the data.
+  struct outgoing {
+    chunk_header frame{0};
+    std::array<net::const_buffer, 5> bufs;
+    std::size_t count = 0;
+    std::size_t first = 0;  // buffers before it are written
+    void add(std::string_view piece) {
+      if (!piece.empty()) bufs[count++] = net::buffer(piece.data(), piece.size());
+    }
+    std::span<const net::const_buffer> buffers() const { return {bufs.data() + first, count - first}; }
+    /// Drops `n` written bytes; false when nothing is left.
+    bool consume(std::size_t n) {
+      while (first < count && n >= bufs[first].size()) n -= bufs[first++].size();
+      if (first < count) bufs[first] += n;
+      return first < count;
+    }
+  };
+
+  void gather(std::string_view data, bool last, std::optional<std::uint64_t> known, outgoing& out) {
     // A whole, small body of an idempotent request, going out with its head and framed by its
     // length, is kept for the one retry on a fresh socket. A streamed or chunk-framed body is not
     // kept, and then the request is not retried.
@@ -350,41 +499,32 @@ class client_exchange final : public message_source, public std::enable_shared_f
       body_kept_ = true;
     }
     if (last) ended_ = true;
-    std::array<std::string_view, 5> pieces;
-    std::size_t n = 0;
-    if (!head_sent_) pieces[n++] = head_.data();
-    chunk_header frame(data.size());
+    if (!head_sent_) out.add(head_.data());
     if (plan_.framing == body_framing::chunked) {
       if (!data.empty()) {
-        pieces[n++] = frame.view();
-        pieces[n++] = data;
-        pieces[n++] = chunk_crlf;
+        out.frame = chunk_header(data.size());
+        out.add(out.frame.view());
+        out.add(data);
+        out.add(chunk_crlf);
       }
-      if (last) pieces[n++] = last_chunk;
-    } else if (!data.empty()) {
-      pieces[n++] = data;
+      if (last) out.add(last_chunk);
+    } else {
+      out.add(data);
     }
     head_sent_ = true;
-    co_return co_await write_pieces(std::span(pieces.data(), n));
   }
 
-  awaitable<boost::system::error_code> write_pieces(std::span<const std::string_view> pieces) {
-    std::array<net::const_buffer, 5> bufs;
-    std::size_t n = 0;
-    for (auto p : pieces)
-      if (!p.empty()) bufs[n++] = net::buffer(p.data(), p.size());
-    if (n == 0) co_return boost::system::error_code{};
-    if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);
-    auto [ec, written] = co_await net::async_write(conn_->socket, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
-    if (!conn_) co_return ec_ ? ec_ : make_error_code(error::aborted);  // aborted while writing
+  // After a write: the error to report (none when a failure will be retried when reading).
+  boost::system::error_code wrote(boost::system::error_code ec) {
+    if (!conn_) return ec_ ? ec_ : make_error_code(error::aborted);  // aborted while writing
     conn_->touch();
     if (conn_->timed_out()) ec = error::socket_timeout;
-    if (ec && ec != error::socket_timeout && may_retry()) co_return boost::system::error_code{};  // retried when reading
+    if (ec && ec != error::socket_timeout && may_retry()) return {};  // retried when reading
     if (ec) {
       ec_ = ec;
       fail();
     }
-    co_return ec;
+    return ec;
   }
 
   bool may_retry() const {
@@ -398,7 +538,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
     retried_ = true;
     retire();
     socket_ready_.reset();
-    co_await get_socket(shared_from_this(), true);
+    co_await get_socket(exchange_ref(this), true);
     if (ec_ || !conn_) co_return false;
     std::array<std::string_view, 2> pieces{head_.data(), retained_};
     std::array<net::const_buffer, 2> bufs{net::buffer(pieces[0].data(), pieces[0].size()),
@@ -414,18 +554,15 @@ class client_exchange final : public message_source, public std::enable_shared_f
     co_return true;
   }
 
-  // Reads up to the next response head: 100 Continue sets the continue event, other 1xx are
-  // skipped (as Node skips them without an 'information' listener), a final one is the response.
-  awaitable<void> read_head() {
-    if (ec_ || final_head_) co_return;
-    if (auto ec = co_await wait_socket()) {
-      ec_ = ec;
-      co_return;
-    }
+  // Parses what is buffered towards the next response head: 100 Continue sets the continue event,
+  // other 1xx are skipped (as Node skips them without an 'information' listener), a final one is
+  // the response. `done`: the final head, or an error (ec_).
+  enum class head_progress { need_bytes, continue_seen, done };
+  head_progress advance_head() {
     for (;;) {
       if (!conn_) {
         if (!ec_) ec_ = error::aborted;
-        co_return;
+        return head_progress::done;
       }
       parser::step s = conn_->parse.parse(conn_->buf.data());
       switch (s.what) {
@@ -438,7 +575,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
             parser::step done = conn_->parse.parse(conn_->buf.data());
             conn_->buf.consume(done.consumed);
             conn_->parse.expect_response_to(method_);
-            if (h.status == 100) co_return;
+            if (h.status == 100) return head_progress::continue_seen;
             continue;
           }
           res_.assign(h, this);
@@ -453,40 +590,43 @@ class client_exchange final : public message_source, public std::enable_shared_f
             conn_->buf.consume(done.consumed);
             finish(true);
           }
-          co_return;
+          return head_progress::done;
         }
-        case parser::event::need_more: {
+        case parser::event::need_more:
           conn_->buf.consume(s.consumed);
-          auto e = co_await conn_->fill();
-          if (!conn_) {  // aborted while waiting
-            if (!ec_) ec_ = error::aborted;
-            co_return;
-          }
-          if (!e) {
-            response_bytes_ = true;
-            continue;
-          }
-          if (!response_bytes_ && !conn_->buf.size() && may_retry() &&
-              (e == net::error::eof || e == net::error::connection_reset || e == net::error::broken_pipe)) {
-            if (co_await retry()) continue;
-            co_return;
-          }
-          ec_ = (e == net::error::eof || e == net::error::connection_reset) && !response_bytes_
-                    ? make_error_code(error::socket_hang_up)
-                    : e;
-          fail();
-          co_return;
-        }
+          return head_progress::need_bytes;
         case parser::event::error:
           ec_ = conn_->parse.error();
           fail();
-          co_return;
+          return head_progress::done;
         default:
           ec_ = error::connection_closed;
           fail();
-          co_return;
+          return head_progress::done;
       }
     }
+  }
+
+  // After a read for the head: go on, retry on a fresh socket (the stale keep-alive race), or stop
+  // (ec_ set).
+  enum class after_read { more, retry, stop };
+  after_read head_read(boost::system::error_code e) {
+    if (!conn_) {  // aborted while waiting
+      if (!ec_) ec_ = error::aborted;
+      return after_read::stop;
+    }
+    if (!e) {
+      response_bytes_ = true;
+      return after_read::more;
+    }
+    if (!response_bytes_ && !conn_->buf.size() && may_retry() &&
+        (e == net::error::eof || e == net::error::connection_reset || e == net::error::broken_pipe))
+      return after_read::retry;
+    ec_ = (e == net::error::eof || e == net::error::connection_reset) && !response_bytes_
+              ? make_error_code(error::socket_hang_up)
+              : e;
+    fail();
+    return after_read::stop;
   }
 
   void read_keep_alive_hint(const message_head& h) {
@@ -530,6 +670,48 @@ class client_exchange final : public message_source, public std::enable_shared_f
     retired_.push_back(std::move(conn_));
   }
 
+  // Nothing refers to the exchange any more: it goes back to its agent, emptied, for the next
+  // request, or is deleted.
+  void last_ref_gone() noexcept {
+    std::shared_ptr<agent_state> a = std::move(agent_);  // may own this (spare_exchanges)
+    if (!a || own_agent_ || a->destroyed || a->spare_exchanges.size() >= a->options.max_free_sockets) {
+      delete this;
+      return;
+    }
+    clear_for_reuse();
+    try {
+      a->spare_exchanges.push_back(std::unique_ptr<pooled_exchange>(this));
+    } catch (...) {
+      delete this;
+    }
+  }
+
+  // Back to the state of a new exchange, storage kept (opt_ is replaced by make()).
+  void clear_for_reuse() noexcept {
+    own_agent_.reset();
+    headers_.clear();
+    head_.clear();
+    plan_ = {};
+    retained_.clear();
+    conn_.reset();
+    retired_.clear();
+    socket_ready_.reset();
+    continue_.reset();
+    closed_.reset();
+    dummy_.reset();
+    ec_ = {};
+    keep_alive_ = user_connection_ = false;
+    head_sent_ = ended_ = aborted_ = false;
+    got_continue_ = final_head_ = upgraded_ = false;
+    server_keeps_ = true;
+    body_done_ = response_bytes_ = reused_ = retried_ = body_kept_ = false;
+    no_delay_ = true;
+    tcp_keep_alive_ = false;
+    keep_alive_delay_ = {};
+  }
+
+  // Every member below is reset by clear_for_reuse().
+  std::size_t refs_ = 0;
   net::any_io_executor executor_;
   request_options opt_;
   std::shared_ptr<agent_state> agent_, own_agent_;
@@ -537,6 +719,7 @@ class client_exchange final : public message_source, public std::enable_shared_f
   corohttp::method method_ = method::get;
   outgoing_headers headers_;
   head_writer head_;
+  std::string scratch_;  // Host and Authorization values are built here (storage kept when pooled)
   framing_plan plan_;
   std::string retained_;
   std::unique_ptr<client_connection> conn_;
@@ -553,12 +736,19 @@ class client_exchange final : public message_source, public std::enable_shared_f
   std::chrono::milliseconds keep_alive_delay_{0};
 };
 
+inline exchange_ref::exchange_ref(client_exchange* x) noexcept : x_(x) {
+  if (x_) ++x_->refs_;
+}
+inline exchange_ref::~exchange_ref() {
+  if (x_ && --x_->refs_ == 0) x_->last_ref_gone();
+}
+
 }  // namespace detail
 
 class client_request {
  public:
   client_request() = default;
-  explicit client_request(std::shared_ptr<detail::client_exchange> x, boost::system::error_code init_error = {})
+  explicit client_request(detail::exchange_ref x, boost::system::error_code init_error = {})
       : x_(std::move(x)), init_error_(init_error) {}
   client_request(client_request&&) noexcept = default;
   client_request& operator=(client_request&& o) noexcept {
@@ -605,20 +795,11 @@ class client_request {
 
   // --- writing ---------------------------------------------------------------------------------------
   /// Node's flushHeaders(): sends the head now.
-  awaitable<boost::system::error_code> flush_headers() {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->flush_headers();
-  }
+  awaitable<boost::system::error_code> flush_headers() { return x_->flush_headers(init_error_); }
   /// A chunk of the body (the head first); completes when the kernel has it.
-  awaitable<boost::system::error_code> write(std::string_view data) {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->write(data);
-  }
+  awaitable<boost::system::error_code> write(std::string_view data) { return x_->write(data, init_error_); }
   /// Ends the request, with a last chunk of data if given.
-  awaitable<boost::system::error_code> end(std::string_view data = {}) {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->end(data);
-  }
+  awaitable<boost::system::error_code> end(std::string_view data = {}) { return x_->end(data, init_error_); }
   /// Node's abort()/destroy(): the socket is destroyed; awaits in progress end with error::aborted.
   void abort() {
     if (x_) x_->abort();
@@ -627,20 +808,14 @@ class client_request {
   // --- one-shot events -------------------------------------------------------------------------------
   /// 'response': the final response (1xx are skipped; 100 goes to wait_continue()). Ends the request
   /// first if end() was not called.
-  awaitable<response_result> response() {
-    if (init_error_) co_return response_result{init_error_, nullptr};
-    co_return co_await x_->response();
-  }
+  awaitable<response_result> response() { return x_->response(init_error_); }
   /// 'socket': completes when the agent has assigned a socket.
   awaitable<boost::system::error_code> wait_socket() {
     if (init_error_) co_return init_error_;
     co_return co_await x_->socket_event();
   }
   /// 'continue': the server sent 100 Continue (send `Expect: 100-continue` to ask for it).
-  awaitable<boost::system::error_code> wait_continue() {
-    if (init_error_) co_return init_error_;
-    co_return co_await x_->continue_event();
-  }
+  awaitable<boost::system::error_code> wait_continue() { return x_->continue_event(init_error_); }
   /// 'upgrade': the 101 response and the socket, handed over.
   awaitable<upgrade_result> upgrade() {
     if (init_error_) co_return upgrade_result{init_error_, nullptr, std::nullopt, {}};
@@ -657,7 +832,7 @@ class client_request {
   }
 
  private:
-  std::shared_ptr<detail::client_exchange> x_;
+  detail::exchange_ref x_;
   boost::system::error_code init_error_;
 };
 

@@ -16,7 +16,7 @@ namespace corohttp {
 /// A request with `options` on the io_context of `ex`. Its socket is requested from the agent at
 /// once; nothing is written until write(), end() or flush_headers().
 inline client_request request(const net::any_io_executor& ex, request_options options) {
-  auto x = std::make_shared<detail::client_exchange>(ex, std::move(options));
+  auto x = detail::client_exchange::make(ex, std::move(options));
   if (auto ec = x->init()) return client_request(std::move(x), ec);
   x->start();
   return client_request(std::move(x));
@@ -25,8 +25,7 @@ inline client_request request(const net::any_io_executor& ex, request_options op
 /// A request to `url` ("http://host:port/path"); `options` supplies the rest (method, headers...).
 inline client_request request(const net::any_io_executor& ex, std::string_view url, request_options options = {}) {
   if (auto ec = parse_url(url, options)) {
-    auto x = std::make_shared<detail::client_exchange>(ex, std::move(options));
-    return client_request(std::move(x), ec);
+    return client_request(detail::exchange_ref(new detail::client_exchange(ex, std::move(options))), ec);
   }
   return request(ex, std::move(options));
 }
