@@ -9,8 +9,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -552,3 +555,155 @@ TEST_CASE("client: the deprecated create_client(port, host) requests that host a
   CHECK(seen == "DELETE /thing yes");
 }
 #pragma GCC diagnostic pop
+
+// --- the remaining properties and methods, through the layer -------------------------------------------
+
+TEST_CASE("server: statusCode, statusMessage, setHeader/getHeader/removeHeader, sendDate", "[server]") {
+  std::string head;
+  std::optional<std::string> got_header;
+  auto server = node::create_server([&](node::incoming_message&, node::server_response& res) {
+    res.status_code = 404;
+    res.status_message = "Nowhere";
+    res.send_date = false;
+    res.set_header("X-Keep", "1").set_header("X-Drop", "2").set_header("Set-Cookie", {"a=1", "b=2"});
+    got_header = std::string(res.get_header("x-keep").value_or(""));
+    res.remove_header("x-drop");
+    CHECK_FALSE(res.has_header("X-Drop"));
+    CHECK_THROWS_AS(res.set_header("Bad Name", "v"), boost::system::system_error);
+    res.end();
+    CHECK_THROWS_AS(res.set_header("X-Late", "v"), boost::system::system_error);
+  });
+  server.listen(0, "127.0.0.1", [&] {
+    auto s = node::connect(server.address().port, "127.0.0.1");
+    s.on("data", [&](std::string_view c) { head += c; });
+    s.on("close", [&] { server.close(); });
+    s.end("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  });
+  REQUIRE(run_loop());
+  CHECK(got_header == "1");
+  CHECK(head.rfind("HTTP/1.1 404 Nowhere\r\n", 0) == 0);
+  CHECK(head.find("X-Keep: 1\r\n") != std::string::npos);
+  CHECK(head.find("X-Drop") == std::string::npos);
+  CHECK(head.find("Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n") != std::string::npos);
+  CHECK(head.find("Date:") == std::string::npos);
+}
+
+TEST_CASE("server: listen_path (UNIX socket), rawHeaders, httpVersion, maxHeadersCount", "[server]") {
+  std::string path = "/tmp/corohttp-node-layer-" + std::to_string(::getpid()) + ".sock";
+  ::unlink(path.c_str());
+  std::vector<std::string_view> raw;
+  std::vector<std::string> raw_copy;
+  std::string version;
+  std::string answer;
+  auto server = node::create_server([&](node::incoming_message& req, node::server_response& res) {
+    for (auto v : req.raw_headers()) raw_copy.emplace_back(v);
+    version = std::string(req.http_version()) + " " + std::to_string(req.http_version_major()) + "." +
+              std::to_string(req.http_version_minor());
+    res.end("unix");
+  });
+  server.max_headers_count() = 3;  // Host must stay among them (the server requires it)
+  server.listen_path(path, [&] {
+    corohttp::request_options o;
+    o.socket_path = path;
+    o.headers = {{"Host", "unix"}, {"X-One", "1"}, {"x-TWO", "2"}, {"X-Three", "3"}};
+    node::get(o, [&](node::incoming_message& res) {
+      res.on("data", [&](std::string_view c) { answer += c; });
+      res.on("end", [&] { server.close(); });
+    });
+  });
+  REQUIRE(run_loop());
+  ::unlink(path.c_str());
+  CHECK(answer == "unix");
+  CHECK(version == "1.1 1.1");
+  CHECK(raw_copy == std::vector<std::string>{"Host", "unix", "X-One", "1", "x-TWO", "2"});  // 3 fields
+}
+
+TEST_CASE("server: set_timeout gives idle sockets to 'timeout' listeners", "[server]") {
+  int timeouts = 0;
+  auto server = node::create_server([](node::incoming_message&, node::server_response&) {});
+  server.set_timeout(100ms, [&](node::socket& s) {
+    ++timeouts;
+    s.destroy();
+  });
+  CHECK(server.timeout() == 100ms);
+  bool closed = false;
+  server.listen(0, "127.0.0.1", [&] {
+    auto s = node::connect(server.address().port, "127.0.0.1");
+    s.on("close", [&] {
+      closed = true;
+      server.close();
+    });
+    s.resume();
+  });
+  REQUIRE(run_loop());
+  CHECK(timeouts == 1);
+  CHECK(closed);
+}
+
+TEST_CASE("client: setHeader/getHeader/removeHeader until sent; flush_headers sends the head", "[client]") {
+  std::string seen_head, seen_drop;
+  bool head_before_end = false;
+  auto server = node::create_server([&](node::incoming_message& req, node::server_response& res) {
+    head_before_end = true;
+    seen_head = req.get_header("x-head").value_or("");
+    seen_drop = req.get_header("x-drop").value_or("none");
+    req.on("end", [&] { res.end(); });
+    req.resume();
+  });
+  server.listen(0, "127.0.0.1", [&] {
+    corohttp::request_options o;
+    o.hostname = "127.0.0.1";
+    o.port = server.address().port;
+    o.method = "POST";
+    auto req = node::request(o, [&](node::incoming_message& res) {
+      res.resume();
+      res.on("end", [&] { server.close(); });
+    });
+    req.set_header("X-Head", "yes").set_header("X-Drop", "no");
+    CHECK(req.get_header("x-head") == "yes");
+    req.remove_header("X-Drop");
+    req.flush_headers();
+    set_timeout(100ms, [&, req]() mutable {
+      CHECK(head_before_end);  // the server saw the request before end()
+      CHECK(req.headers_sent());
+      CHECK_THROWS_AS(req.set_header("X-Late", "1"), boost::system::system_error);
+      req.end();
+    });
+  });
+  REQUIRE(run_loop());
+  CHECK(seen_head == "yes");
+  CHECK(seen_drop == "none");
+}
+
+TEST_CASE("client: a 101 without an 'upgrade' listener closes the socket; a 200 is a response", "[client]") {
+  int upgrades = 0;
+  std::string plain;
+  auto server = node::create_server([](node::incoming_message&, node::server_response& res) { res.end("plain"); });
+  server.on("upgrade", [&](node::incoming_message& req, node::socket& socket, std::string_view) {
+    ++upgrades;
+    if (req.url() == "/plain") {  // answer as an ordinary response instead of switching
+      socket.end("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nplain");
+      return;
+    }
+    socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n");
+    socket.on("end", [&] { plain += "[server saw the client close]"; });
+    socket.resume();
+  });
+  server.listen(0, "127.0.0.1", [&] {
+    corohttp::request_options o;
+    o.hostname = "127.0.0.1";
+    o.port = server.address().port;
+    o.headers = {{"Connection", "Upgrade"}, {"Upgrade", "x"}};
+    node::request(o).end();  // nobody listens to 'upgrade': the client closes the socket
+    o.path = "/plain";
+    auto req = node::request(o, [&](node::incoming_message& res) {
+      res.on("data", [&](std::string_view c) { plain += c; });
+    });
+    req.end();
+    set_timeout(300ms, [&] { server.close(); });
+  });
+  REQUIRE(run_loop());
+  CHECK(upgrades == 2);
+  CHECK(plain.find("plain") != std::string::npos);
+  CHECK(plain.find("[server saw the client close]") != std::string::npos);
+}

@@ -45,25 +45,30 @@ class server_response : public event_emitter {
 
   // --- headers -----------------------------------------------------------------------------------
   server_response& set_header(std::string_view name, std::string_view value) {
+    check_not_ended(name);
     check(r_->set_header(name, value), name);
     return *this;
   }
   server_response& set_header(std::string_view name, std::initializer_list<std::string_view> values) {
+    check_not_ended(name);
     check(r_->set_header(name, values), name);
     return *this;
   }
   server_response& set_header(std::string_view name, std::uint64_t value) {
+    check_not_ended(name);
     check(r_->set_header(name, value), name);
     return *this;
   }
   std::optional<std::string_view> get_header(std::string_view name) const noexcept { return r_->get_header(name); }
   bool has_header(std::string_view name) const noexcept { return r_->has_header(name); }
   server_response& remove_header(std::string_view name) {
+    check_not_ended(name);
     check(r_->remove_header(name), name);
     return *this;
   }
   std::vector<std::string> get_header_names() const { return r_->get_header_names(); }
-  bool headers_sent() const noexcept { return r_->headers_sent(); }
+  /// True once the head is fixed: write_head(), write() or end() (which the loop carries out later).
+  bool headers_sent() const noexcept { return end_called_ || r_->headers_sent(); }
   /// Node's res.finished: end() was called.
   bool finished() const noexcept { return end_called_; }
 
@@ -164,6 +169,10 @@ class server_response : public event_emitter {
     ops_.push_back(item{kind, std::string(bytes), std::move(cb)});
     queued_ += bytes.size();
     wake_->set();
+  }
+  // end() is carried out later by the loop, but the head is fixed from the call on, as in Node.
+  void check_not_ended(std::string_view what) const {
+    if (end_called_) check(error::headers_sent, what);
   }
   static void check(const boost::system::error_code& ec, std::string_view what) {
     if (ec) throw boost::system::system_error(ec, std::string(what));
