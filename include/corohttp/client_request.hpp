@@ -184,7 +184,7 @@ class client_exchange final : public message_source, public pooled_exchange {
     out.head.assign(conn_->buf.data());
     conn_->buf.consume(out.head.size());
     out.socket.emplace(std::move(conn_->socket));
-    agent_->lost(conn_->name);
+    if (!removed_) agent_->lost(conn_->name);
     conn_.reset();
     co_return out;
   }
@@ -214,6 +214,14 @@ class client_exchange final : public message_source, public pooled_exchange {
     tcp_keep_alive_ = on;
     keep_alive_delay_ = initial_delay;
     apply_socket_keep_alive();
+  }
+
+  /// Node's socket 'agentRemove': the socket leaves its agent now (it no longer counts against
+  /// max_sockets; a queued request may take its place) and is closed, never pooled, when done.
+  void remove_from_agent() {
+    if (!conn_ || removed_) return;
+    removed_ = true;
+    agent_->lost(conn_->name);
   }
 
   /// The client_request handle is gone: a response not read to its end cannot leave its socket
@@ -537,6 +545,7 @@ class client_exchange final : public message_source, public pooled_exchange {
   awaitable<bool> retry() {
     retried_ = true;
     retire();
+    removed_ = false;  // the fresh socket is the agent's again
     socket_ready_.reset();
     co_await get_socket(exchange_ref(this), true);
     if (ec_ || !conn_) co_return false;
@@ -651,7 +660,12 @@ class client_exchange final : public message_source, public pooled_exchange {
     // A request whose body was never sent leaves the server waiting for it: not reusable.
     bool reusable = reusable_framing && ended_ && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
     conn_->reused = true;
-    agent_->release(std::move(conn_), reusable);
+    if (removed_) {
+      conn_->close();
+      retired_.push_back(std::move(conn_));
+    } else {
+      agent_->release(std::move(conn_), reusable);
+    }
     closed_.set();
   }
   void fail() {
@@ -666,7 +680,7 @@ class client_exchange final : public message_source, public pooled_exchange {
   void retire() {
     if (!conn_) return;
     conn_->close();
-    agent_->lost(conn_->name);
+    if (!removed_) agent_->lost(conn_->name);
     retired_.push_back(std::move(conn_));
   }
 
@@ -733,6 +747,7 @@ class client_exchange final : public message_source, public pooled_exchange {
   bool got_continue_ = false, final_head_ = false, upgraded_ = false, server_keeps_ = true;
   bool body_done_ = false, response_bytes_ = false, reused_ = false, retried_ = false, body_kept_ = false;
   bool no_delay_ = true, tcp_keep_alive_ = false;
+  bool removed_ = false;  // taken out of the agent (remove_from_agent)
   std::chrono::milliseconds keep_alive_delay_{0};
 };
 
@@ -792,6 +807,13 @@ class client_request {
   std::string_view protocol() const { return x_->options().protocol; }
   /// Node's req.reusedSocket: the socket served an earlier request.
   bool reused_socket() const { return x_->reused_socket(); }
+  /// Node's req.socket: the connection's socket once wait_socket() has completed.
+  stream_socket& socket() { return x_->socket(); }
+  /// Node's `socket.emit('agentRemove')`: takes this request's socket out of its agent's pool
+  /// (see client_exchange::remove_from_agent). Call it after wait_socket().
+  void remove_from_agent() {
+    if (x_) x_->remove_from_agent();
+  }
 
   // --- writing ---------------------------------------------------------------------------------------
   /// Node's flushHeaders(): sends the head now.
