@@ -77,13 +77,17 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     parser_options popt;
     popt.max_header_size = o.max_header_size;
     popt.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
+    bool waited = false;
     for (;;) {
       if (destroyed) {
         ec = error::agent_destroyed;
         co_return nullptr;
       }
       agent_pool& p = at(name);
-      while (!p.free.empty() && !force_new) {
+      // First come, first served: a new request queues behind those already waiting, so that it
+      // cannot take the socket one of them was woken for (a waiter could otherwise starve).
+      const bool behind_others = !waited && !p.waiting.empty();
+      while (!behind_others && !p.free.empty() && !force_new) {
         std::unique_ptr<client_connection> c;
         if (options.lifo) {
           c = std::move(p.free.back());
@@ -102,7 +106,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
         c->close();
         --total;
       }
-      if (p.busy < options.max_sockets && total < options.max_total_sockets) {
+      if (!behind_others && p.busy < options.max_sockets && total < options.max_total_sockets) {
         ++p.busy;
         ++total;
         auto c = std::make_unique<client_connection>(executor, pool, name, popt);
@@ -119,8 +123,11 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
         co_return c;
       }
       // Wait for a socket of this name to come back (or go away).
+      // A waiter woken for nothing keeps its place at the front.
       async_event ready(executor);
-      p.waiting.push_back(&ready);
+      if (waited) p.waiting.push_front(&ready);
+      else p.waiting.push_back(&ready);
+      waited = true;
       co_await ready.wait();
       auto& q = at(name).waiting;
       for (auto it = q.begin(); it != q.end(); ++it)
