@@ -425,7 +425,7 @@ int baseline_fds(pid_t pid) {
   return open_fds(pid);
 }
 
-void settle_fds(pid_t pid, int want, int ms = 3000) {
+void settle_fds(pid_t pid, int want, int ms = 10000) {
   auto deadline = clock_type::now() + std::chrono::milliseconds(ms);
   while (open_fds(pid) > want && clock_type::now() < deadline) std::this_thread::sleep_for(10ms);
 }
@@ -580,8 +580,9 @@ void slowloris() {
   int answered_408 = 0;
   std::vector<std::unique_ptr<tcp::socket>> sockets;
   auto trickle = [&](tcp::socket& s) -> awaitable<void> {
+    // Before connecting: the server's clock for this connection starts later, at accept.
+    const auto t0 = clock_type::now();
     if (!co_await connect_to(s, c.port)) co_return;
-    auto t0 = clock_type::now();
     std::string got;
     bool reading = true;
     // A reader notices the close; the writer sends a header byte every 100 ms meanwhile.
@@ -1071,7 +1072,8 @@ void client_chaos() {
               server_open, responses, after);
   expect(!hung, "every request ended");
   expect(chaos_responses + chaos_errors == total, "every request got a response or an error");
-  expect(slowest < 5000, "no request took 5 s");
+  // A request waits for a socket behind at most a few others, each ended by the 300 ms timeout.
+  expect(slowest < 2000, "no request took 2 s");
   expect(pooled <= static_cast<std::size_t>(server_open), "no pooled socket is one the server closed");
   expect(responses == after, "with the chaos over, every request is served");
 }
