@@ -651,7 +651,13 @@ void slowloris() {
 // A client pipelines 10,000 requests and never reads: the server stops reading (backpressure),
 // its memory stays bounded, and it serves others meanwhile.
 void pipeline() {
+#if defined(__SANITIZE_ADDRESS__)
+  // The server answers every request it already holds, into the dead socket, before it notices the
+  // client is gone: at -O0 with ASan 10,000 of them take minutes (a known weakness, see #8's note).
+  const int n = 2000;
+#else
   const int n = 10000;
+#endif
   child_config cfg;
   child c = start_child(cfg);
   probe(c.port);
