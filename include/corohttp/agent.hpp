@@ -85,10 +85,13 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
   }
 
   /// A healthy free connection for `name`, taken at once; nullptr when there is none.
-  std::unique_ptr<client_connection> take_free(std::string_view name, const request_options& o) {
+  /// First come, first served: a request that did not queue (`queued` false) takes nothing while
+  /// others wait, so it cannot take the socket one of them was woken for (a waiter could starve).
+  std::unique_ptr<client_connection> take_free(std::string_view name, const request_options& o, bool queued = false) {
     if (destroyed) return nullptr;
     prune();
     agent_pool& p = at(name);
+    if (!queued && !p.waiting.empty()) return nullptr;
     const auto now = std::chrono::steady_clock::now();
     while (!p.free.empty()) {
       std::unique_ptr<client_connection> c;
@@ -117,15 +120,18 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
                                                           boost::system::error_code& ec, bool force_new) {
     auto self = shared_from_this();
     const parser_options popt = parser_options_for(o);
+    bool waited = false;
     for (;;) {
       if (destroyed) {
         ec = error::agent_destroyed;
         co_return nullptr;
       }
       if (!force_new)
-        if (auto c = take_free(name, o)) co_return c;
+        if (auto c = take_free(name, o, waited)) co_return c;
       agent_pool& p = at(name);
-      if (p.busy < options.max_sockets && total < options.max_total_sockets) {
+      // A new request queues behind those already waiting (see take_free()).
+      const bool behind_others = !waited && !p.waiting.empty();
+      if (!behind_others && p.busy < options.max_sockets && total < options.max_total_sockets) {
         ++p.busy;
         ++total;
         auto c = std::make_unique<client_connection>(executor, pool, name, popt);
@@ -142,8 +148,11 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
         co_return c;
       }
       // Wait for a socket of this name to come back (or go away).
+      // A waiter woken for nothing keeps its place at the front.
       async_event ready(executor);
-      p.waiting.push_back(&ready);
+      if (waited) p.waiting.push_front(&ready);
+      else p.waiting.push_back(&ready);
+      waited = true;
       co_await ready.wait();
       auto& q = at(name).waiting;
       for (auto it = q.begin(); it != q.end(); ++it)
