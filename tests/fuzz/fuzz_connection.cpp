@@ -374,7 +374,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       core->on_upgrade = t;
       core->on_connect = t;
     }
-    net::co_spawn(io, detail::run_connection(core, std::move(server_end)), net::detached);
+    detail::spawn_connection(core, std::move(server_end));
     net::co_spawn(io, write_input(client_end, input, fuzz::random_cuts(input, cfg.cut_seed, 6)), net::detached);
     net::co_spawn(io, read_output(client_end, st.out), net::detached);
     io.run();
