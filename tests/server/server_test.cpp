@@ -599,6 +599,27 @@ TEST_CASE("upgrade: the handler gets the socket and the bytes after the head", "
   CHECK(c.closed_within(2000));
 }
 
+TEST_CASE("upgrade after a pipelined request: the earlier response leaves first (fuzz_connection regression)", "[server]") {
+  running_server s(hello, {}, [](server& srv) {
+    srv.on_upgrade([](incoming_message&, stream_socket& sock, std::string_view head) -> awaitable<void> {
+      std::string answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n";
+      answer += head;
+      co_await boost::asio::async_write(sock, boost::asio::buffer(answer), boost::asio::use_awaitable);
+    });
+  });
+  raw_client c(s.port());
+  // Both heads in one send: the 200 is held back (more requests are buffered) when the upgrade arrives.
+  c.send(get_req + "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly");
+  CHECK(c.closed_within(2000));
+  const std::string got = c.received();
+  const std::size_t ok = got.find("HTTP/1.1 200 OK\r\n"), switching = got.find("HTTP/1.1 101 Switching Protocols\r\n");
+  REQUIRE(ok != std::string::npos);
+  REQUIRE(switching != std::string::npos);
+  CHECK(ok == 0);
+  CHECK(switching > ok);
+  CHECK(got.ends_with("\r\n\r\nearly"));
+}
+
 TEST_CASE("without a handler, CONNECT closes and Upgrade is an ordinary request (modern Node)", "[server]") {
   running_server s(hello);
   CHECK(test::exchange_raw(s.port(), "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n").empty());

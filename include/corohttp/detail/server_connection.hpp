@@ -202,6 +202,7 @@ class server_connection final : public message_source, public response_sink {
       ec = {};
       written = 0;
     }
+    if (ec) write_failed_ = true;
     if (ec || written == total) {
       out_.clear();
       last_activity_ = core_->now;
@@ -215,6 +216,7 @@ class server_connection final : public message_source, public response_sink {
     std::size_t n = gather(bufs, pieces, sent);
     auto [ec, written] = co_await net::async_write(socket_, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
     out_.clear();
+    if (ec) write_failed_ = true;
     last_activity_ = core_->now;
     if (terminated_ && !ec) ec = reason_;
     co_return ec;
@@ -427,6 +429,9 @@ class server_connection final : public message_source, public response_sink {
       if (head.upgrade) {
         const upgrade_handler& h = head.method == method::connect ? core_->on_connect : core_->on_upgrade;
         if (h) {
+          // Responses to earlier pipelined requests, still held back, leave before the socket
+          // changes hands: the new protocol's first bytes must follow them, never precede them.
+          if (auto ec = co_await flush()) co_return;
           buf_.consume(head_size);
           request_deadline_.reset();
           std::string rest(buf_.data());
@@ -507,7 +512,8 @@ class server_connection final : public message_source, public response_sink {
         co_return;
       }
       if (!res_.finished()) (void)co_await res_.end();  // a handler that returned without end()
-      if (terminated_) co_return;
+      // A write that failed means the peer is gone: requests it left in the buffer go unanswered.
+      if (terminated_ || write_failed_) co_return;
 
       // A body nobody read is read and dropped, within bounds, so it is never taken for a request.
       if (!body_finished_ && !co_await drain()) co_return;
@@ -639,6 +645,7 @@ class server_connection final : public message_source, public response_sink {
   bool handler_failed_ = false;
   bool in_exchange_ = false;    // a request is being answered (between its head and its response's end)
   bool wrote_response_ = false;  // bytes of the current response have gone out
+  bool write_failed_ = false;    // a write to the socket failed: the connection ends after this exchange
   bool body_finished_ = true;
   bool body_failed_ = false;
   boost::system::error_code body_error_;
