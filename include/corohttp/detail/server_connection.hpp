@@ -1,6 +1,12 @@
-// One server connection: reads requests, hands each to the handler with its response, writes the
-// responses in order, and enforces the limits and timeouts. Owned by its coroutine (run_connection);
-// the server reaches it only through the core's list, to close it or check its deadlines.
+// Server connections. A connection_slot is what a connection keeps for its whole life: the socket,
+// its deadlines and a few counters, in the core's list (where the server closes it and checks its
+// deadlines). A server_connection is a worker: the parser, request, response, buffers and coroutine
+// frames that read requests, hand each to the handler, write the responses in order and enforce the
+// limits. A worker serves a connection while it has bytes to read or a response to finish; when the
+// connection falls idle (between requests, nothing received) the worker parks it (a pending
+// readability wait on its slot, nothing more) and serves whichever connection is ready next. So an
+// idle keep-alive connection costs a slot, and the workers (as many as connections are busy at once)
+// keep their frames from request to request: no allocation per request.
 #pragma once
 
 #include <corohttp/detail/server_core.hpp>
@@ -22,99 +28,141 @@
 #include <exception>
 #include <memory>
 #include <span>
+#include <utility>
+#include <vector>
 
 namespace corohttp::detail {
+
+class server_connection;
+
+/// A connection's lasting state. While idle it is owned by its pending readability wait (parked),
+/// while waiting for a worker by the core's ready queue, while served by nobody: its worker holds it.
+class connection_slot {
+  using clock = std::chrono::steady_clock;
+
+ public:
+  connection_slot(server_core& owner, stream_socket s) : core(&owner), socket(std::move(s)) {
+    next_ = owner.first;
+    if (next_) next_->prev_ = this;
+    owner.first = this;
+    ++owner.connection_count;
+    const auto now = clock::now();
+    arm(headers_deadline, owner.options.headers_timeout);
+    arm(request_deadline, owner.options.request_timeout);
+    last_activity = now;
+    idle_timeout = owner.options.timeout;
+  }
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+  ~connection_slot() {
+    if (prev_) prev_->next_ = next_;
+    else core->first = next_;
+    if (next_) next_->prev_ = prev_;
+    --core->connection_count;
+    core->maybe_closed();
+  }
+
+  connection_slot* next() const noexcept { return next_; }
+
+  /// Idle: between requests, nothing of the next one received (what close_idle_connections closes).
+  bool idle() const noexcept { return idle_; }
+
+  /// Ends the connection for `why`. A served connection's pending operations and handler are
+  /// cancelled; a parked one's wait is cancelled, which hands it to a worker to close.
+  inline void terminate(boost::system::error_code why);
+
+  /// The server is closing: an idle connection ends now; a busy one after its current response,
+  /// which says `Connection: close` if its head is not fixed yet.
+  inline void begin_close();
+
+  /// Called by the server's checker with its coarse clock.
+  inline void check_deadlines(clock::time_point now);
+
+  static void arm(std::optional<clock::time_point>& d, std::chrono::milliseconds t) {
+    if (t.count() > 0) d = clock::now() + t;
+    else d.reset();
+  }
+
+  server_core* core;
+  stream_socket socket;
+  connection_slot* next_ready = nullptr;    // the core's ready queue
+  server_connection* worker = nullptr;      // while a worker serves it
+  std::optional<clock::time_point> headers_deadline, request_deadline, keep_alive_deadline;
+  clock::time_point last_activity;
+  std::chrono::milliseconds idle_timeout{0};
+  std::function<void()> timeout_hook;
+  std::size_t served = 0;
+  bool idle_ = true;
+  bool terminated = false;  // while parked (a served connection's worker keeps its own)
+  boost::system::error_code reason;
+
+ private:
+  connection_slot* prev_ = nullptr;
+  connection_slot* next_ = nullptr;
+};
+
+inline void make_ready(const std::shared_ptr<server_core>& core, connection_slot* s);
+inline void ensure_worker(const std::shared_ptr<server_core>& core);
+
+/// The completion of a parked connection's readability wait: queues the connection for a worker.
+/// It owns the slot until then, so a wait that never completes (its io_context went away) frees it.
+class parked_wait {
+ public:
+  parked_wait(std::shared_ptr<server_core> core, connection_slot* s) : core_(std::move(core)), slot_(s) {}
+  parked_wait(parked_wait&& o) noexcept : core_(std::move(o.core_)), slot_(std::exchange(o.slot_, nullptr)) {}
+  parked_wait& operator=(parked_wait&&) = delete;
+  ~parked_wait() { delete slot_; }
+  void operator()(boost::system::error_code) { make_ready(core_, std::exchange(slot_, nullptr)); }
+
+ private:
+  std::shared_ptr<server_core> core_;
+  connection_slot* slot_;
+};
 
 class server_connection final : public message_source, public response_sink {
   using clock = std::chrono::steady_clock;
 
  public:
-  server_connection(std::shared_ptr<server_core> core, stream_socket socket, net::cancellation_signal& stop)
+  server_connection(std::shared_ptr<server_core> core, net::cancellation_signal& stop)
       : core_(std::move(core)),
-        socket_(std::move(socket)),
         stop_(&stop),
         buf_(core_->pool),
         parser_(message_type::request, parser_options_for(core_->options)),
         res_(core_->executor),
         closed_(core_->executor),
         hangup_watch_done_(core_->executor),
-        timer_(core_->executor) {
-    // Link into the core's list.
-    next_ = core_->first;
-    if (next_) next_->prev_ = this;
-    core_->first = this;
-    ++core_->connection_count;
-    const auto now = clock::now();
-    arm(headers_deadline_, core_->options.headers_timeout);
-    arm(request_deadline_, core_->options.request_timeout);
-    last_activity_ = now;
-    idle_timeout_ = core_->options.timeout;
-  }
+        timer_(core_->executor),
+        wake_(core_->executor, net::steady_timer::time_point::max()) {}
+  ~server_connection() { std::erase(core_->idle_workers, this); }
 
-  ~server_connection() {
-    if (prev_) prev_->next_ = next_;
-    else core_->first = next_;
-    if (next_) next_->prev_ = prev_;
-    --core_->connection_count;
-    core_->maybe_closed();
-  }
-
-  server_connection* next() const noexcept { return next_; }
-
-  /// Idle: between requests, nothing of the next one received (what close_idle_connections closes).
-  bool idle() const noexcept { return idle_; }
-
-  /// Ends the connection for `why`: pending socket operations and the running handler are
-  /// cancelled; the connection's coroutine then closes the socket.
+  /// Ends the served connection for `why`: pending socket operations and the running handler are
+  /// cancelled; the worker then closes the socket.
   void terminate(boost::system::error_code why) {
     if (terminated_) return;
     terminated_ = true;
     reason_ = why;
     boost::system::error_code ignored;
-    socket_.cancel(ignored);
+    s_->socket.cancel(ignored);
     timer_.cancel();
     stop_->emit(net::cancellation_type::terminal);  // whatever the connection's coroutine awaits, handler included
   }
 
-  /// The server is closing: an idle connection ends now; a busy one after its current response,
-  /// which says `Connection: close` if its head is not fixed yet.
-  void begin_close() {
-    if (idle_) return terminate(error::socket_timeout);
-    res_.set_last();
-  }
+  bool terminated() const noexcept { return terminated_; }
+  /// The connection's response will be its last (the server is closing).
+  void finish_last() { res_.set_last(); }
 
-  /// Called by the server's checker with its coarse clock.
-  void check_deadlines(clock::time_point now) {
-    if (terminated_) return;
-    if (headers_deadline_ && now >= *headers_deadline_) return terminate(error::request_timeout);
-    if (request_deadline_ && now >= *request_deadline_) return terminate(error::request_timeout);
-    if (keep_alive_deadline_ && now >= *keep_alive_deadline_) return terminate(error::socket_timeout);
-    if (idle_timeout_.count() > 0 && now >= last_activity_ + idle_timeout_) {
-      last_activity_ = now;  // once per idle period
-      if (timeout_hook_) timeout_hook_();
-      else if (core_->on_timeout) core_->on_timeout(socket_);
-      else terminate(error::socket_timeout);
-    }
-  }
-
+  /// The worker's life: serve ready connections until none needs it (see serve()).
   awaitable<void> run() {
     // A terminate() cancels the operation being awaited; our own code goes on to close cleanly
     // (a handler runs with throwing re-enabled, as a spawned coroutine would).
     co_await net::this_coro::throw_if_cancelled(false);
-    if (core_->on_connection) core_->on_connection(socket_);
-    try {
-      co_await serve();
-    } catch (...) {
-      // A failure of the connection itself (not of a handler): close it below.
-    }
-    if (!out_.empty() && !terminated_) {
-      (void)co_await flush();
-    }
-    close_socket();
-    // The watcher uses this connection: let it end first (a terminate() may cut a wait short).
-    while (watching_hangup_) co_await hangup_watch_done_.wait();
-    req_.mark_aborted();
-    closed_.set();
+    co_await serve();
+  }
+
+  /// Wakes this worker from its wait for a ready connection.
+  void wake(bool counted) noexcept {
+    woken_ = counted;
+    wake_.cancel();
   }
 
   // --- message_source ----------------------------------------------------------------------------
@@ -154,11 +202,11 @@ class server_connection final : public message_source, public response_sink {
       }
     }
   }
-  stream_socket& socket() noexcept override { return socket_; }
+  stream_socket& socket() noexcept override { return s_->socket; }
   void set_timeout(std::chrono::milliseconds ms, std::function<void()> hook) override {
-    idle_timeout_ = ms;
-    timeout_hook_ = std::move(hook);
-    last_activity_ = core_->now;
+    s_->idle_timeout = ms;
+    s_->timeout_hook = std::move(hook);
+    s_->last_activity = core_->now;
   }
   // Completes when the connection closes. While a handler runs nobody reads the socket, so a watcher
   // looks for the peer hanging up (EOF) in the meantime.
@@ -197,7 +245,7 @@ class server_connection final : public message_source, public response_sink {
     if (total == 0) return true;
     std::array<net::const_buffer, 8> bufs;
     std::size_t n = gather(bufs, pieces, 0);
-    std::size_t written = socket_.write_some(std::span(bufs.data(), n), ec);
+    std::size_t written = s_->socket.write_some(std::span(bufs.data(), n), ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
       ec = {};
       written = 0;
@@ -205,7 +253,7 @@ class server_connection final : public message_source, public response_sink {
     if (ec) write_failed_ = true;
     if (ec || written == total) {
       out_.clear();
-      last_activity_ = core_->now;
+      s_->last_activity = core_->now;
       return true;
     }
     sent = written;  // the socket is full: write_rest() waits for room
@@ -214,10 +262,10 @@ class server_connection final : public message_source, public response_sink {
   awaitable<boost::system::error_code> write_rest(std::span<const std::string_view> pieces, std::size_t sent) override {
     std::array<net::const_buffer, 8> bufs;
     std::size_t n = gather(bufs, pieces, sent);
-    auto [ec, written] = co_await net::async_write(socket_, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
+    auto [ec, written] = co_await net::async_write(s_->socket, std::span(bufs.data(), n), net::as_tuple(net::use_awaitable));
     out_.clear();
     if (ec) write_failed_ = true;
-    last_activity_ = core_->now;
+    s_->last_activity = core_->now;
     if (terminated_ && !ec) ec = reason_;
     co_return ec;
   }
@@ -269,10 +317,10 @@ class server_connection final : public message_source, public response_sink {
 
   awaitable<void> watch_hangup() {
     while (!closed_.is_set() && !terminated_) {
-      auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+      auto [ec] = co_await s_->socket.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
       if (ec || terminated_) break;
       char probe;
-      ssize_t n = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+      ssize_t n = ::recv(s_->socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
         req_.mark_aborted();
         closed_.set();  // the peer is gone; writes will fail and the connection ends after the handler
@@ -286,14 +334,14 @@ class server_connection final : public message_source, public response_sink {
 
   void end_of_body() {
     body_finished_ = true;
-    request_deadline_.reset();
+    s_->request_deadline.reset();
   }
 
   void close_socket() {
     boost::system::error_code ignored;
-    if (socket_.is_open()) {
-      socket_.shutdown(net::socket_base::shutdown_both, ignored);
-      socket_.close(ignored);
+    if (s_->socket.is_open()) {
+      s_->socket.shutdown(net::socket_base::shutdown_both, ignored);
+      s_->socket.close(ignored);
     }
   }
 
@@ -302,7 +350,7 @@ class server_connection final : public message_source, public response_sink {
     // Every write goes through one buffer-sequence type (a span), so Asio's write machinery is
     // instantiated once per translation unit (compile time).
     net::const_buffer b = net::buffer(out_);
-    auto [ec, n] = co_await net::async_write(socket_, std::span(&b, 1), net::as_tuple(net::use_awaitable));
+    auto [ec, n] = co_await net::async_write(s_->socket, std::span(&b, 1), net::as_tuple(net::use_awaitable));
     out_.clear();
     co_return ec;
   }
@@ -315,7 +363,7 @@ class server_connection final : public message_source, public response_sink {
     if (terminated_) co_return reason_;
     if (buf_.empty()) {
       buf_.release_if_empty();
-      auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+      auto [ec] = co_await s_->socket.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
       if (terminated_) co_return reason_;
       if (ec) co_return ec;
     }
@@ -323,16 +371,16 @@ class server_connection final : public message_source, public response_sink {
       auto [p, n] = buf_.prepare();
       if (n == 0) co_return error::header_overflow;
       boost::system::error_code ec;
-      std::size_t got = socket_.read_some(net::buffer(p, n), ec);
+      std::size_t got = s_->socket.read_some(net::buffer(p, n), ec);
       if (ec == net::error::would_block || ec == net::error::try_again) {
-        auto [wec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+        auto [wec] = co_await s_->socket.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
         if (terminated_) co_return reason_;
         if (wec) co_return wec;
         continue;
       }
       if (ec) co_return ec;
       buf_.commit(got);
-      last_activity_ = core_->now;
+      s_->last_activity = core_->now;
       co_return boost::system::error_code{};
     }
   }
@@ -340,20 +388,20 @@ class server_connection final : public message_source, public response_sink {
   // Reads until the parser has a head. On success the head's views point into buf_.
   awaitable<boost::system::error_code> read_head(std::size_t& head_size) {
     for (;;) {
-      if (!buf_.empty() && idle_) {
+      if (!buf_.empty() && s_->idle_) {
         // The first byte of the next request: its clocks start now.
-        idle_ = false;
-        keep_alive_deadline_.reset();
-        if (served_ > 0) {
-          arm(headers_deadline_, core_->options.headers_timeout);
-          arm(request_deadline_, core_->options.request_timeout);
+        s_->idle_ = false;
+        s_->keep_alive_deadline.reset();
+        if (s_->served > 0) {
+          arm(s_->headers_deadline, core_->options.headers_timeout);
+          arm(s_->request_deadline, core_->options.request_timeout);
         }
       }
       parser::step step = parser_.parse(buf_.data());
       switch (step.what) {
         case parser::event::head:
           head_size = step.consumed;
-          headers_deadline_.reset();
+          s_->headers_deadline.reset();
           co_return boost::system::error_code{};
         case parser::event::need_more:
           buf_.consume(step.consumed);
@@ -367,20 +415,26 @@ class server_connection final : public message_source, public response_sink {
         case parser::event::upgrade:
           co_return make_error_code(error::closed_connection);
       }
-      if (buf_.empty() && parser_.between_messages()) idle_ = true;
+      if (buf_.empty() && parser_.between_messages()) s_->idle_ = true;
       // fill(), inlined: one coroutine frame per head, not three.
       if (!out_.empty())
         if (auto ec = co_await flush()) co_return ec;
       if (terminated_) co_return reason_;
-      if (buf_.empty()) {
+      if (buf_.empty() && !readable_) {
         buf_.release_if_empty();  // an idle connection holds no buffer while it waits
-        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+        if (s_->idle_) co_return net::error::would_block;  // nothing of a next request: park
+        auto [ec] = co_await s_->socket.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
         if (terminated_) co_return reason_;
         if (ec) co_return ec;
       }
+      readable_ = false;
       if (auto ec = read_available()) {
         if (ec != net::error::would_block) co_return ec;
-        auto [wec] = co_await socket_.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
+        if (buf_.empty() && s_->idle_) {
+          buf_.release_if_empty();
+          co_return ec;  // woken for nothing: park again
+        }
+        auto [wec] = co_await s_->socket.async_wait(net::socket_base::wait_read, net::as_tuple(net::use_awaitable));
         if (terminated_) co_return reason_;
         if (wec) co_return wec;
       }
@@ -392,143 +446,225 @@ class server_connection final : public message_source, public response_sink {
     auto [p, n] = buf_.prepare();
     if (n == 0) return error::header_overflow;
     boost::system::error_code ec;
-    std::size_t got = socket_.read_some(net::buffer(p, n), ec);
+    std::size_t got = s_->socket.read_some(net::buffer(p, n), ec);
     if (ec == net::error::try_again) ec = net::error::would_block;
     if (ec) return ec;
     buf_.commit(got);
-    last_activity_ = core_->now;
+    s_->last_activity = core_->now;
     return {};
   }
 
+  // One frame for the worker's whole life, so that serving a request after a park allocates
+  // nothing: take a ready connection; serve its requests until it falls idle (park it) or ends
+  // (close it); take the next. Retire when none is ready and enough workers wait already.
   awaitable<void> serve() {
     for (;;) {
-      std::size_t head_size = 0;
-      if (auto ec = co_await read_head(head_size)) {
-        if (terminated_ && reason_ == error::socket_timeout) co_return;  // keep-alive expiry: just close
-        if (idle_ && !terminated_) co_return;                            // the client closed between requests
-        co_await client_error(terminated_ ? reason_ : ec);
-        co_return;
-      }
-      const message_head& head = parser_.head();
-      req_.assign(head, this);
-      body_finished_ = head.framing == body_framing::none;
-      body_failed_ = false;
-      if (body_finished_) request_deadline_.reset();
-      ++served_;
-
-      if (core_->options.require_host_header)
-        if (auto ec = check_request(head)) {
-          buf_.consume(head_size);
-          co_await client_error(ec);
-          co_return;
-        }
-
-      // CONNECT and Upgrade: the socket changes hands; the bytes after the head go with it.
-      // Without a handler CONNECT closes; an Upgrade is served as an ordinary request, as in
-      // modern Node.
-      if (head.upgrade) {
-        const upgrade_handler& h = head.method == method::connect ? core_->on_connect : core_->on_upgrade;
-        if (h) {
-          // Responses to earlier pipelined requests, still held back, leave before the socket
-          // changes hands: the new protocol's first bytes must follow them, never precede them.
-          if (auto ec = co_await flush()) co_return;
-          buf_.consume(head_size);
-          request_deadline_.reset();
-          std::string rest(buf_.data());
-          buf_.consume(rest.size());
-          co_await run_cancellable(h(req_, socket_, rest));
-          co_return;
-        }
-        if (head.method == method::connect) co_return;
-        parser_.decline_upgrade();
-      }
-      buf_.consume(head_size);
-
-      detail::response_context ctx;
-      ctx.head_request = head.method == method::head;
-      ctx.http10 = head.version_major == 1 && head.version_minor == 0;
-      ctx.keep_alive = head.keep_alive && !core_->closing;
-      ctx.last_allowed = core_->options.max_requests_per_socket > 0 && served_ >= core_->options.max_requests_per_socket;
-      ctx.keep_alive_header = core_->keep_alive_header;
-      res_.reset(this, ctx);
-      in_exchange_ = true;
-      wrote_response_ = false;
-
-      // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
-      // first read (Node writes it before emitting 'request'; the effect for the client is the same).
-      bool handled = false;
-      if (has_unmet_expectation(head)) {
-        (void)res_.write_head(417);
-        (void)co_await res_.end();
-        handled = true;
-      } else if (head.expect_continue) {
-        if (core_->on_check_continue) {
-          co_await run_handler(core_->on_check_continue);
-          handled = true;
-        } else {
-          (void)co_await res_.write_continue();
-        }
-      }
-      if (!handled) {
-        if (core_->on_request) {
-          // run_handler(), inlined: the handler's frame and end()'s are all a request allocates,
-          // and Asio's frame cache holds two.
-          handler_failed_ = false;
-          in_handler_ = true;
-          if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
-            co_await net::this_coro::reset_cancellation_state();
-          co_await net::this_coro::throw_if_cancelled(true);
-          try {
-            co_await core_->on_request(req_, res_);
-          } catch (...) {
-            handler_failed_ = true;
+      if (!s_ && !co_await take_connection()) co_return;
+      bool parked = false;
+      try {
+        for (;;) {
+          std::size_t head_size = 0;
+          if (auto ec = co_await read_head(head_size)) {
+            if (ec == net::error::would_block && s_->idle_ && !terminated_) {
+              parked = true;
+              break;
+            }
+            if (terminated_ && reason_ == error::socket_timeout) break;  // keep-alive expiry: just close
+            if (s_->idle_ && !terminated_) break;                          // the client closed between requests
+            co_await client_error(terminated_ ? reason_ : ec);
+            break;
           }
-          co_await net::this_coro::throw_if_cancelled(false);
-          in_handler_ = false;
-        } else {
-          core_->pending.push_back(exchange{req_, res_});
-          core_->request_ready.set();
-          // The consumer holds req_ and res_ until it ends the response: a terminate() (which
-          // cancels what this coroutine awaits) must not let the connection end before that.
-          do co_await res_.wait_finish();
-          while (!res_.writable_finished());
-        }
-      }
-      if (terminated_) {
-        if (reason_ == error::request_timeout && !res_.head_sent()) co_await client_error(reason_);
-        co_return;
-      }
-      if (body_failed_ && !wrote_response_) {
-        // A body that broke the grammar (or its timeout) is the client's error, answered as such.
-        co_await client_error(body_error_);
-        co_return;
-      }
-      if (handler_failed_) {
-        if (!res_.headers_sent()) {
-          res_.status_code = 500;
-          res_.set_last();
-          (void)co_await res_.end();
-        }
-        co_return;
-      }
-      if (!res_.finished()) (void)co_await res_.end();  // a handler that returned without end()
-      // A write that failed means the peer is gone: requests it left in the buffer go unanswered.
-      if (terminated_ || write_failed_) co_return;
+          const message_head& head = parser_.head();
+          req_.assign(head, this);
+          body_finished_ = head.framing == body_framing::none;
+          body_failed_ = false;
+          if (body_finished_) s_->request_deadline.reset();
+          ++s_->served;
 
-      // A body nobody read is read and dropped, within bounds, so it is never taken for a request.
-      if (!body_finished_ && !co_await drain()) co_return;
-      if (body_failed_) co_return;
-      if (!res_.keep_alive() || core_->closing) co_return;
-      if (core_->options.max_requests_per_socket > 0 && served_ >= core_->options.max_requests_per_socket)
-        co_return;
+          if (core_->options.require_host_header)
+            if (auto ec = check_request(head)) {
+              buf_.consume(head_size);
+              co_await client_error(ec);
+              break;
+            }
 
-      // Between requests.
-      in_exchange_ = false;
-      arm(keep_alive_deadline_, core_->options.keep_alive_timeout);
-      headers_deadline_.reset();
-      request_deadline_.reset();
-      idle_ = true;
+          // CONNECT and Upgrade: the socket changes hands; the bytes after the head go with it.
+          // Without a handler CONNECT closes; an Upgrade is served as an ordinary request, as in
+          // modern Node.
+          if (head.upgrade) {
+            const upgrade_handler& h = head.method == method::connect ? core_->on_connect : core_->on_upgrade;
+            if (h) {
+              // Responses to earlier pipelined requests, still held back, leave before the socket
+              // changes hands: the new protocol's first bytes must follow them, never precede them.
+              if (auto ec = co_await flush()) break;
+              buf_.consume(head_size);
+              s_->request_deadline.reset();
+              std::string rest(buf_.data());
+              buf_.consume(rest.size());
+              co_await run_cancellable(h(req_, s_->socket, rest));
+              break;
+            }
+            if (head.method == method::connect) break;
+            parser_.decline_upgrade();
+          }
+          buf_.consume(head_size);
+
+          detail::response_context ctx;
+          ctx.head_request = head.method == method::head;
+          ctx.http10 = head.version_major == 1 && head.version_minor == 0;
+          ctx.keep_alive = head.keep_alive && !core_->closing;
+          ctx.last_allowed = core_->options.max_requests_per_socket > 0 && s_->served >= core_->options.max_requests_per_socket;
+          ctx.keep_alive_header = core_->keep_alive_header;
+          res_.reset(this, ctx);
+          in_exchange_ = true;
+          wrote_response_ = false;
+
+          // Expect: 100-continue goes to checkContinue, or is answered for the client when the body is
+          // first read (Node writes it before emitting 'request'; the effect for the client is the same).
+          bool handled = false;
+          if (has_unmet_expectation(head)) {
+            (void)res_.write_head(417);
+            (void)co_await res_.end();
+            handled = true;
+          } else if (head.expect_continue) {
+            if (core_->on_check_continue) {
+              co_await run_handler(core_->on_check_continue);
+              handled = true;
+            } else {
+              (void)co_await res_.write_continue();
+            }
+          }
+          if (!handled) {
+            if (core_->on_request) {
+              // run_handler(), inlined: the handler's frame and end()'s are all a request allocates,
+              // and Asio's frame cache holds two.
+              handler_failed_ = false;
+              in_handler_ = true;
+              if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+                co_await net::this_coro::reset_cancellation_state();
+              co_await net::this_coro::throw_if_cancelled(true);
+              try {
+                co_await core_->on_request(req_, res_);
+              } catch (...) {
+                handler_failed_ = true;
+              }
+              co_await net::this_coro::throw_if_cancelled(false);
+              in_handler_ = false;
+            } else {
+              core_->pending.push_back(exchange{req_, res_});
+              core_->request_ready.set();
+              // The consumer holds req_ and res_ until it ends the response: a terminate() (which
+              // cancels what this coroutine awaits) must not let the connection end before that.
+              do co_await res_.wait_finish();
+              while (!res_.writable_finished());
+            }
+          }
+          if (terminated_) {
+            if (reason_ == error::request_timeout && !res_.head_sent()) co_await client_error(reason_);
+            break;
+          }
+          if (body_failed_ && !wrote_response_) {
+            // A body that broke the grammar (or its timeout) is the client's error, answered as such.
+            co_await client_error(body_error_);
+            break;
+          }
+          if (handler_failed_) {
+            if (!res_.headers_sent()) {
+              res_.status_code = 500;
+              res_.set_last();
+              (void)co_await res_.end();
+            }
+            break;
+          }
+          if (!res_.finished()) (void)co_await res_.end();  // a handler that returned without end()
+          // A write that failed means the peer is gone: requests it left in the buffer go unanswered.
+          if (terminated_ || write_failed_) break;
+
+          // A body nobody read is read and dropped, within bounds, so it is never taken for a request.
+          if (!body_finished_ && !co_await drain()) break;
+          if (body_failed_) break;
+          if (!res_.keep_alive() || core_->closing) break;
+          if (core_->options.max_requests_per_socket > 0 && s_->served >= core_->options.max_requests_per_socket)
+            break;
+
+          // Between requests.
+          in_exchange_ = false;
+          arm(s_->keep_alive_deadline, core_->options.keep_alive_timeout);
+          s_->headers_deadline.reset();
+          s_->request_deadline.reset();
+          s_->idle_ = true;
+
+        }
+      } catch (...) {
+        // A failure of the connection itself (not of a handler): close it below.
+      }
+      if (parked) park();
+      else co_await end_connection();
     }
+  }
+
+  // Waits for a ready connection and attaches it; false: retire (enough workers wait, or nothing
+  // can come any more).
+  awaitable<bool> take_connection() {
+    for (;;) {
+      if (woken_) {
+        woken_ = false;
+        --core_->pending_workers;
+      }
+      if (connection_slot* s = core_->ready_first) {
+        core_->ready_first = s->next_ready;
+        if (!core_->ready_first) core_->ready_last = nullptr;
+        s->next_ready = nullptr;
+        ensure_worker(core_);  // more are waiting: someone comes for them if this worker is held up
+        attach(s);
+        if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+          co_await net::this_coro::reset_cancellation_state();
+        co_return true;
+      }
+      if (!core_->accepting && core_->connection_count == 0) co_return false;
+      if (core_->idle_workers.size() >= server_core::max_idle_workers) co_return false;
+      core_->idle_workers.push_back(this);
+      (void)co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+      std::erase(core_->idle_workers, this);  // woken by closing rather than by a wake()
+    }
+  }
+
+  void attach(connection_slot* s) {
+    s_ = s;
+    s->worker = this;
+    terminated_ = s->terminated;
+    reason_ = s->reason;
+    readable_ = true;
+    closed_.reset();
+    out_.clear();
+    write_failed_ = false;
+    in_exchange_ = false;
+    wrote_response_ = false;
+    body_finished_ = true;
+    body_failed_ = false;
+  }
+
+  // The connection is idle: it waits for bytes as a slot, without this worker.
+  void park() {
+    connection_slot* s = std::exchange(s_, nullptr);
+    s->worker = nullptr;
+    buf_.release_if_empty();
+    s->socket.async_wait(net::socket_base::wait_read, parked_wait(core_, s));
+  }
+
+  awaitable<void> end_connection() {
+    if (!out_.empty() && !terminated_) (void)co_await flush();
+    close_socket();
+    // The watcher uses this connection: let it end first (a terminate() may cut a wait short).
+    while (watching_hangup_) co_await hangup_watch_done_.wait();
+    req_.mark_aborted();
+    closed_.set();
+    buf_.consume(buf_.size());
+    buf_.release_if_empty();
+    parser_.reset();
+    connection_slot* s = std::exchange(s_, nullptr);
+    s->worker = nullptr;
+    delete s;
   }
 
   awaitable<void> run_handler(const request_handler& h) {
@@ -576,7 +712,7 @@ class server_connection final : public message_source, public response_sink {
       co_return;  // the peer went away: nobody to answer
     if (core_->on_client_error) {
       terminated_ = false;
-      co_await run_cancellable(core_->on_client_error(ec, socket_));
+      co_await run_cancellable(core_->on_client_error(ec, s_->socket));
       co_return;
     }
     if (in_exchange_ && wrote_response_) co_return;  // a response is under way: only closing is left
@@ -587,9 +723,9 @@ class server_connection final : public message_source, public response_sink {
     out_.append(answer);  // after the responses to earlier requests still held back with it
     terminated_ = false;  // the answer must still go out
     boost::system::error_code ignored;
-    socket_.cancel(ignored);
+    s_->socket.cancel(ignored);
     net::const_buffer b = net::buffer(out_);
-    auto [wec, n] = co_await net::async_write(socket_, std::span(&b, 1), net::as_tuple(net::use_awaitable));
+    auto [wec, n] = co_await net::async_write(s_->socket, std::span(&b, 1), net::as_tuple(net::use_awaitable));
     out_.clear();
     if (!wec) co_await linger();
   }
@@ -598,19 +734,19 @@ class server_connection final : public message_source, public response_sink {
   // reset the connection before the client has read our last response.
   awaitable<void> linger() {
     boost::system::error_code ec;
-    socket_.shutdown(net::socket_base::shutdown_send, ec);
+    s_->socket.shutdown(net::socket_base::shutdown_send, ec);
     if (ec) co_return;
     timer_.expires_after(std::chrono::milliseconds(500));
     timer_.async_wait([this](boost::system::error_code e) {
       if (!e) {
         boost::system::error_code ignored;
-        socket_.cancel(ignored);
+        s_->socket.cancel(ignored);
       }
     });
     std::array<char, 4096> sink;
     std::size_t total = 0;
     for (;;) {
-      auto [rec, n] = co_await socket_.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
+      auto [rec, n] = co_await s_->socket.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
       total += n;
       if (rec || total > 256 * 1024) break;
     }
@@ -618,8 +754,8 @@ class server_connection final : public message_source, public response_sink {
   }
 
   std::shared_ptr<server_core> core_;
-  stream_socket socket_;
-  net::cancellation_signal* stop_;  // the connection coroutine's: see spawn_connection
+  connection_slot* s_ = nullptr;    // the connection being served
+  net::cancellation_signal* stop_;  // the worker coroutine's: see spawn_worker
   read_buffer buf_;
   parser parser_;
   incoming_message req_;
@@ -628,18 +764,11 @@ class server_connection final : public message_source, public response_sink {
   async_event hangup_watch_done_;
   bool watching_hangup_ = false;
   net::steady_timer timer_;
+  net::steady_timer wake_;  // cancelled to wake this worker while it waits for a ready connection
   std::string out_;  // responses held back to leave together
 
-  server_connection* prev_ = nullptr;
-  server_connection* next_ = nullptr;
-
-  std::optional<clock::time_point> headers_deadline_, request_deadline_, keep_alive_deadline_;
-  clock::time_point last_activity_;
-  std::chrono::milliseconds idle_timeout_{0};
-  std::function<void()> timeout_hook_;
-
-  std::size_t served_ = 0;
-  bool idle_ = true;
+  bool readable_ = false;  // attached after a readability wait: read before parking again
+  bool woken_ = true;      // started or woken by ensure_worker (counted in pending_workers)
   bool terminated_ = false;
   bool in_handler_ = false;
   bool handler_failed_ = false;
@@ -652,22 +781,95 @@ class server_connection final : public message_source, public response_sink {
   boost::system::error_code reason_;
 };
 
-/// The coroutine that owns a connection.
-inline awaitable<void> run_connection(std::shared_ptr<server_core> core, stream_socket socket,
-                                      net::cancellation_signal& stop) {
-  server_connection c(std::move(core), std::move(socket), stop);
-  co_await c.run();
+inline server_core::~server_core() {
+  // Connections still waiting for a worker when the last worker and the server went away.
+  while (connection_slot* s = ready_first) {
+    ready_first = s->next_ready;
+    delete s;
+  }
 }
 
-/// Starts a connection's coroutine with a cancellation signal that lives as long as it does, so
-/// terminate() can cancel whatever it awaits (a handler's own operations included) without a
-/// child coroutine per request.
-inline void spawn_connection(std::shared_ptr<server_core> core, stream_socket socket) {
+inline void server_core::maybe_closed() {
+  if (closing && !accept_loop_running && connection_count == 0) {
+    closed.set();
+    request_ready.set();
+  }
+  if (!accepting && connection_count == 0)  // nothing can come any more: idle workers retire
+    for (server_connection* w : std::exchange(idle_workers, {})) w->wake(false);
+}
+
+inline void connection_slot::terminate(boost::system::error_code why) {
+  if (worker) return worker->terminate(why);
+  if (terminated) return;
+  terminated = true;
+  reason = why;
+  boost::system::error_code ignored;
+  socket.cancel(ignored);  // a parked wait completes: a worker takes the connection and ends it
+}
+
+inline void connection_slot::begin_close() {
+  if (idle_) return terminate(error::socket_timeout);
+  if (worker) worker->finish_last();
+}
+
+inline void connection_slot::check_deadlines(clock::time_point now) {
+  if (worker ? worker->terminated() : terminated) return;
+  if (headers_deadline && now >= *headers_deadline) return terminate(error::request_timeout);
+  if (request_deadline && now >= *request_deadline) return terminate(error::request_timeout);
+  if (keep_alive_deadline && now >= *keep_alive_deadline) return terminate(error::socket_timeout);
+  if (idle_timeout.count() > 0 && now >= last_activity + idle_timeout) {
+    last_activity = now;  // once per idle period
+    if (timeout_hook) timeout_hook();
+    else if (core->on_timeout) core->on_timeout(socket);
+    else terminate(error::socket_timeout);
+  }
+}
+
+/// A worker's coroutine.
+inline awaitable<void> run_worker(std::shared_ptr<server_core> core, net::cancellation_signal& stop) {
+  server_connection w(std::move(core), stop);
+  co_await w.run();
+}
+
+/// Starts a worker with a cancellation signal that lives as long as it does, so terminate() can
+/// cancel whatever it awaits (a handler's own operations included) without a child coroutine per
+/// request.
+inline void spawn_worker(const std::shared_ptr<server_core>& core) {
   auto stop = std::make_shared<net::cancellation_signal>();
   net::cancellation_signal& signal = *stop;
-  net::any_io_executor ex = core->executor;
-  net::co_spawn(ex, run_connection(std::move(core), std::move(socket), signal),
+  net::co_spawn(core->executor, run_worker(core, signal),
                 net::bind_cancellation_slot(signal.slot(), [stop](std::exception_ptr) {}));
+}
+
+/// Makes sure a worker is on its way while connections wait in the ready queue: an idle one is
+/// woken, or a new one started. One is enough: it takes the next connection and, if more wait,
+/// makes sure of the next worker in turn, so a worker held up by a handler never holds up others.
+inline void ensure_worker(const std::shared_ptr<server_core>& core) {
+  if (!core->ready_first || core->pending_workers > 0) return;
+  ++core->pending_workers;
+  if (!core->idle_workers.empty()) {
+    server_connection* w = core->idle_workers.back();
+    core->idle_workers.pop_back();
+    w->wake(true);
+  } else {
+    spawn_worker(core);
+  }
+}
+
+/// Queues a connection for a worker.
+inline void make_ready(const std::shared_ptr<server_core>& core, connection_slot* s) {
+  s->next_ready = nullptr;
+  if (core->ready_last) core->ready_last->next_ready = s;
+  else core->ready_first = s;
+  core->ready_last = s;
+  ensure_worker(core);
+}
+
+/// A new connection: announced, then served by the next worker.
+inline void spawn_connection(const std::shared_ptr<server_core>& core, stream_socket socket) {
+  auto* s = new connection_slot(*core, std::move(socket));
+  if (core->on_connection) core->on_connection(s->socket);
+  make_ready(core, s);
 }
 
 }  // namespace corohttp::detail

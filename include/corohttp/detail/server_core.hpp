@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace corohttp {
 
@@ -39,6 +40,7 @@ using timeout_hook = std::function<void(stream_socket&)>;
 
 namespace detail {
 
+class connection_slot;
 class server_connection;
 
 struct server_core {
@@ -48,7 +50,12 @@ struct server_core {
         pool(std::max<std::size_t>(16 * 1024, o.max_header_size) + 4096),
         checker(ex),
         closed(ex),
-        request_ready(ex) {}
+        request_ready(ex) {
+    idle_workers.reserve(max_idle_workers);
+  }
+  server_core(const server_core&) = delete;
+  server_core& operator=(const server_core&) = delete;
+  inline ~server_core();  // in server_connection.hpp: connections still queued for a worker go with it
 
   net::any_io_executor executor;
   server_options options;
@@ -69,9 +76,17 @@ struct server_core {
   bool closing = false;
 
   // Connections, for close_idle/close_all and the deadline checker.
-  server_connection* first = nullptr;
+  connection_slot* first = nullptr;
   std::size_t connection_count = 0;
   bool accept_loop_running = false;
+
+  // Connections with something to read, waiting for a worker, and the workers waiting for one
+  // (see server_connection.hpp). `pending_workers`: woken or started, not yet looking.
+  static constexpr std::size_t max_idle_workers = 16;
+  connection_slot* ready_first = nullptr;
+  connection_slot* ready_last = nullptr;
+  std::vector<server_connection*> idle_workers;
+  std::size_t pending_workers = 0;
 
   net::steady_timer checker;
   bool checker_running = false;
@@ -100,12 +115,8 @@ struct server_core {
     }
   }
 
-  void maybe_closed() {
-    if (closing && !accept_loop_running && connection_count == 0) {
-      closed.set();
-      request_ready.set();
-    }
-  }
+  /// Node's 'close' once closing and nothing is left; idle workers retire once nothing can come.
+  inline void maybe_closed();  // in server_connection.hpp
 };
 
 }  // namespace detail
