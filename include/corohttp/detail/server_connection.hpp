@@ -737,10 +737,13 @@ class server_connection final : public message_source, public response_sink {
     s_->socket.shutdown(net::socket_base::shutdown_send, ec);
     if (ec) co_return;
     timer_.expires_after(std::chrono::milliseconds(500));
-    timer_.async_wait([this](boost::system::error_code e) {
-      if (!e) {
+    // The timer may fire just as the reads end, and its handler run after this connection is gone
+    // (fuzz_connection found it): it touches the socket only while the flag says we still linger.
+    auto lingering = std::make_shared<bool>(true);
+    timer_.async_wait([lingering, socket = &s_->socket](boost::system::error_code e) {
+      if (!e && *lingering) {
         boost::system::error_code ignored;
-        s_->socket.cancel(ignored);
+        socket->cancel(ignored);
       }
     });
     std::array<char, 4096> sink;
@@ -750,6 +753,7 @@ class server_connection final : public message_source, public response_sink {
       total += n;
       if (rec || total > 256 * 1024) break;
     }
+    *lingering = false;
     timer_.cancel();
   }
 
