@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -54,6 +55,19 @@ void set_timeout(std::chrono::milliseconds ms, F f) {
 
 std::string url_of(node::server& s, std::string_view path = "/") {
   return "http://127.0.0.1:" + std::to_string(s.address().port) + std::string(path);
+}
+
+/// Sends `request` on a raw connection to `server` and collects what comes back in `answer`; when
+/// the connection closes, "<label>: client close" goes to `events`, then `on_close` runs.
+void raw_client(node::server& server, const std::string& request, std::string& answer, std::vector<std::string>& events,
+                std::string label, std::function<void()> on_close) {
+  auto s = node::connect(server.address().port, "127.0.0.1");
+  s.on("data", [&answer](std::string_view c) { answer += c; });
+  s.on("close", [&events, label, on_close] {
+    events.push_back(label + ": client close");
+    on_close();
+  });
+  s.write(request);
 }
 
 class test_emitter : public node::event_emitter {
@@ -771,18 +785,14 @@ TEST_CASE("server: res.set_timeout: the callback and 'timeout' listeners; withou
   });
   std::string hook_answer, none_answer;
   int closed = 0;
-  auto client = [&](const char* path, std::string& answer) {
-    auto s = node::connect(server.address().port, "127.0.0.1");
-    s.on("data", [&](std::string_view c) { answer += c; });
-    s.on("close", [&, path] {
-      events.push_back(std::string(path) + ": client close");
-      if (++closed == 2) server.close();
-    });
-    s.write(std::string("GET ") + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto both_closed = [&] {
+    if (++closed == 2) server.close();
   };
   server.listen(0, "127.0.0.1", [&] {
-    client("/hook", hook_answer);
-    set_timeout(600ms, [&] { client("/none", none_answer); });  // one after the other: a fixed order
+    raw_client(server, "GET /hook HTTP/1.1\r\nHost: x\r\n\r\n", hook_answer, events, "/hook", both_closed);
+    set_timeout(600ms, [&] {  // one after the other: a fixed order
+      raw_client(server, "GET /none HTTP/1.1\r\nHost: x\r\n\r\n", none_answer, events, "/none", both_closed);
+    });
   });
   REQUIRE(run_loop());
   CHECK(hook_answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
@@ -814,21 +824,16 @@ TEST_CASE("server: message.set_timeout on a request whose body stalls: callback,
   });
   std::string hook_answer, none_answer;
   int closed = 0;
-  auto client = [&](const char* path, std::string& answer) {
-    auto s = node::connect(server.address().port, "127.0.0.1");
-    s.on("data", [&](std::string_view c) { answer += c; });
-    s.on("close", [&, path] {
-      events.push_back(std::string(path) + ": client close");
-      if (++closed == 2) server.close();
-    });
-    // 3 of the 10 body bytes, then nothing.
-    s.write(std::string("POST ") + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  auto both_closed = [&] {
+    if (++closed == 2) server.close();
   };
+  // 3 of the 10 body bytes, then nothing.
+  const std::string head = " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc";
   server.listen(0, "127.0.0.1", [&] {
-    client("/hook", hook_answer);
+    raw_client(server, "POST /hook" + head, hook_answer, events, "/hook", both_closed);
     set_timeout(600ms, [&] {
       received.clear();
-      client("/none", none_answer);
+      raw_client(server, "POST /none" + head, none_answer, events, "/none", both_closed);
     });
   });
   REQUIRE(run_loop());
