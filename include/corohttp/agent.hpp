@@ -16,6 +16,11 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <deque>
@@ -31,7 +36,8 @@ struct agent_options {
   /// Keep sockets open for later requests (Node's keepAlive; the global agent has it on, as
   /// Node ≥ 19's does).
   bool keep_alive = false;
-  /// TCP keep-alive initial delay on pooled sockets (Node's keepAliveMsecs).
+  /// With keep_alive: the TCP keep-alive initial delay (TCP_KEEPIDLE, whole seconds, at least 1)
+  /// of the agent's sockets, as Node's keepAliveMsecs. Without keep_alive it is not used.
   std::chrono::milliseconds keep_alive_msecs{1000};
   /// Sockets per name at once; further requests wait for one.
   std::size_t max_sockets = std::numeric_limits<std::size_t>::max();
@@ -115,6 +121,15 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
     return nullptr;
   }
 
+  /// Node's agent: socket.setKeepAlive(true, keepAliveMsecs) on the sockets of a keepAlive agent.
+  /// The kernel counts the delay in whole seconds (at least 1). A UNIX socket refuses both: ignored.
+  void apply_tcp_keep_alive(stream_socket& s) const {
+    boost::system::error_code ignored;
+    s.set_option(net::socket_base::keep_alive(true), ignored);
+    const int secs = static_cast<int>(std::max<std::chrono::milliseconds::rep>(options.keep_alive_msecs.count() / 1000, 1));
+    (void)::setsockopt(s.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof secs);
+  }
+
   /// A connection for `name`: a healthy free one, else a new one once the limits allow.
   awaitable<std::unique_ptr<client_connection>> acquire(std::string name, const request_options& o,
                                                           boost::system::error_code& ec, bool force_new) {
@@ -141,10 +156,7 @@ struct agent_state : std::enable_shared_from_this<agent_state> {
           lost(name);
           co_return nullptr;
         }
-        if (options.keep_alive) {
-          boost::system::error_code ignored;
-          c->socket.set_option(net::socket_base::keep_alive(true), ignored);
-        }
+        if (options.keep_alive) apply_tcp_keep_alive(c->socket);
         co_return c;
       }
       // Wait for a socket of this name to come back (or go away).

@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -37,6 +38,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
@@ -1485,6 +1487,58 @@ TEST_CASE("agent: keep-alive reuses one socket for sequential requests", "[clien
     }
     CHECK(s.connections == 4);
     CHECK(plain.free_sockets().empty());
+  });
+}
+
+TEST_CASE("agent: keep_alive_msecs is the TCP keep-alive delay of a keep-alive agent's sockets", "[client]") {
+  // Node: socket.setKeepAlive(true, keepAliveMsecs). The kernel's default delay is 7200 s, so the
+  // delays read back below come from the agent.
+  struct sockopts {
+    int keep_alive = -1, idle = -1;
+  };
+  auto read_back = [](stream_socket& s) {
+    sockopts o;
+    socklen_t len = sizeof o.keep_alive;
+    if (::getsockopt(s.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &o.keep_alive, &len) != 0) o.keep_alive = -2;
+    len = sizeof o.idle;
+    if (::getsockopt(s.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &o.idle, &len) != 0) o.idle = -2;
+    return o;
+  };
+  net::io_context io;
+  our_server s(io);
+  run(io, [&]() -> awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    auto o = to(s.port, "/keepalive-msecs");
+    // keep_alive_msecs -> TCP_KEEPIDLE: whole seconds, at least 1; SO_KEEPALIVE on. Without
+    // keep_alive the agent leaves the socket's keep-alive alone (off), whatever the delay.
+    struct expect {
+      bool keep_alive;
+      std::chrono::milliseconds msecs;
+      int idle;  // -1: anything but the delay's seconds
+    };
+    const std::vector<expect> cases = {{true, 7000ms, 7}, {true, 2500ms, 2}, {true, 300ms, 1}, {true, 1000ms, 1},
+                                       {false, 3000ms, -1}};
+    for (const auto& c : cases) {
+      agent_options ao = keep_alive_options();
+      ao.keep_alive = c.keep_alive;
+      ao.keep_alive_msecs = c.msecs;
+      agent a(io, ao);
+      o.agent = &a;
+      auto req = request(ex, o);
+      auto sec = co_await req.wait_socket();
+      REQUIRE_FALSE(sec);
+      auto got = read_back(req.socket());
+      INFO("keep_alive " << c.keep_alive << ", keep_alive_msecs " << c.msecs.count());
+      CHECK(got.keep_alive == (c.keep_alive ? 1 : 0));
+      if (c.idle >= 0) {
+        CHECK(got.idle == c.idle);
+      } else {
+        CHECK(got.idle != c.msecs.count() / 1000);
+      }
+      auto f = co_await collect(req);
+      CHECK_FALSE(f.ec);
+      a.destroy();
+    }
   });
 }
 

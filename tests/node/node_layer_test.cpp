@@ -9,9 +9,17 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -47,6 +55,19 @@ void set_timeout(std::chrono::milliseconds ms, F f) {
 
 std::string url_of(node::server& s, std::string_view path = "/") {
   return "http://127.0.0.1:" + std::to_string(s.address().port) + std::string(path);
+}
+
+/// Sends `request` on a raw connection to `server` and collects what comes back in `answer`; when
+/// the connection closes, "<label>: client close" goes to `events`, then `on_close` runs.
+void raw_client(node::server& server, const std::string& request, std::string& answer, std::vector<std::string>& events,
+                std::string label, std::function<void()> on_close) {
+  auto s = node::connect(server.address().port, "127.0.0.1");
+  s.on("data", [&answer](std::string_view c) { answer += c; });
+  s.on("close", [&events, label, on_close] {
+    events.push_back(label + ": client close");
+    on_close();
+  });
+  s.write(request);
 }
 
 class test_emitter : public node::event_emitter {
@@ -706,4 +727,253 @@ TEST_CASE("client: a 101 without an 'upgrade' listener closes the socket; a 200 
   CHECK(upgrades == 2);
   CHECK(plain.find("plain") != std::string::npos);
   CHECK(plain.find("[server saw the client close]") != std::string::npos);
+}
+
+// --- listen(handle), timeouts, rawTrailers, message.socket, keepAliveMsecs, CONNECT ---------------------
+
+TEST_CASE("server: listen(native_listener{fd}) serves on an inherited socket; a bad handle is an 'error'", "[server]") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&in), sizeof in) == 0);
+  socklen_t len = sizeof in;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&in), &len) == 0);
+  const std::uint16_t bound_port = ntohs(in.sin_port);
+  std::vector<std::string> events;
+  std::string body;
+  auto server = node::create_server([](node::incoming_message&, node::server_response& res) { res.end("from fd"); });
+  server.listen(corohttp::native_listener{fd}, [&] {
+    events.push_back("listening");
+    node::get(url_of(server), [&](node::incoming_message& res) {
+      res.on("data", [&](std::string_view c) { body += c; });
+      res.on("end", [&] { server.close([&] { events.push_back("close"); }); });
+    });
+  });
+  CHECK(server.listening());
+  CHECK(server.address().port == bound_port);
+  // Not a socket: listen() fails, as an 'error' event on the next turn.
+  error_code bad;
+  auto broken = node::create_server();
+  broken.on("error", [&](error_code ec) { bad = ec; });
+  broken.on("listening", [&] { events.push_back("broken listening"); });
+  broken.listen(corohttp::native_listener{-1});
+  REQUIRE(run_loop());
+  CHECK(body == "from fd");
+  CHECK(events == std::vector<std::string>{"listening", "close"});
+  CHECK(bad == boost::system::error_code(EBADF, boost::system::system_category()));
+  CHECK_FALSE(broken.listening());
+}
+
+TEST_CASE("server: res.set_timeout: the callback and 'timeout' listeners; without any the socket is destroyed", "[server]") {
+  // /hook: the callback and a listener both hear the timeout and answer late. The socket's timeout
+  // outlives the response: idle afterwards, the socket is destroyed (nobody listens any more).
+  // /none: no listener, so the timed-out socket is destroyed and the response gets 'close'.
+  std::vector<std::string> events;
+  auto server = node::create_server([&](node::incoming_message& req, node::server_response& res) {
+    if (req.url() == "/hook") {
+      res.set_timeout(100ms, [&] { events.push_back("callback"); });
+      res.on("timeout", [&] {
+        events.push_back("listener");
+        res.end("late");
+      });
+    } else {
+      res.set_timeout(100ms);
+      res.on("close", [&] { events.push_back("none: res close"); });
+    }
+  });
+  std::string hook_answer, none_answer;
+  int closed = 0;
+  auto both_closed = [&] {
+    if (++closed == 2) server.close();
+  };
+  server.listen(0, "127.0.0.1", [&] {
+    raw_client(server, "GET /hook HTTP/1.1\r\nHost: x\r\n\r\n", hook_answer, events, "/hook", both_closed);
+    set_timeout(600ms, [&] {  // one after the other: a fixed order
+      raw_client(server, "GET /none HTTP/1.1\r\nHost: x\r\n\r\n", none_answer, events, "/none", both_closed);
+    });
+  });
+  REQUIRE(run_loop());
+  CHECK(hook_answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(hook_answer.find("\r\n\r\nlate") != std::string::npos);
+  CHECK(none_answer.empty());
+  // The two ends of /none notice the destroyed socket in either order.
+  REQUIRE(events.size() == 5);
+  CHECK(std::vector<std::string>(events.begin(), events.begin() + 3) ==
+        std::vector<std::string>{"callback", "listener", "/hook: client close"});
+  CHECK(std::is_permutation(events.begin() + 3, events.end(),
+                            std::vector<std::string>{"none: res close", "/none: client close"}.begin()));
+}
+
+TEST_CASE("server: message.set_timeout on a request whose body stalls: callback, else the socket is destroyed", "[server]") {
+  std::vector<std::string> events;
+  std::string received;
+  auto server = node::create_server([&](node::incoming_message& req, node::server_response& res) {
+    req.on("data", [&](std::string_view c) { received += c; });
+    if (req.url() == "/hook") {
+      req.set_timeout(100ms, [&] {
+        events.push_back("callback got " + received);
+        res.write_head(408);
+        res.end("too slow");
+      });
+    } else {
+      req.set_timeout(100ms);
+      req.on("close", [&] { events.push_back("none: req close"); });
+    }
+  });
+  std::string hook_answer, none_answer;
+  int closed = 0;
+  auto both_closed = [&] {
+    if (++closed == 2) server.close();
+  };
+  // 3 of the 10 body bytes, then nothing.
+  const std::string head = " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc";
+  server.listen(0, "127.0.0.1", [&] {
+    raw_client(server, "POST /hook" + head, hook_answer, events, "/hook", both_closed);
+    set_timeout(600ms, [&] {
+      received.clear();
+      raw_client(server, "POST /none" + head, none_answer, events, "/none", both_closed);
+    });
+  });
+  REQUIRE(run_loop());
+  CHECK(hook_answer.rfind("HTTP/1.1 408 Request Timeout\r\n", 0) == 0);
+  CHECK(hook_answer.find("too slow") != std::string::npos);
+  CHECK(none_answer.empty());
+  REQUIRE(events.size() == 4);
+  CHECK(std::vector<std::string>(events.begin(), events.begin() + 2) ==
+        std::vector<std::string>{"callback got abc", "/hook: client close"});
+  CHECK(std::is_permutation(events.begin() + 2, events.end(),
+                            std::vector<std::string>{"none: req close", "/none: client close"}.begin()));
+}
+
+TEST_CASE("server: rawTrailers keep their spelling; message.socket is the connection on both sides", "[server][client]") {
+  std::vector<std::string> raw_trailers;
+  boost::asio::generic::stream_protocol::endpoint server_saw_peer, client_local, client_peer;
+  const void* socket_event = nullptr;
+  const void* response_socket = nullptr;
+  auto server = node::create_server([&](node::incoming_message& req, node::server_response& res) {
+    server_saw_peer = req.socket().remote_endpoint();
+    res.write_head(200, {{"Trailer", "X-Checksum, x-lower"}});
+    res.write("body");
+    res.add_trailers({{"X-Checksum", "abc"}, {"x-lower", "1"}});
+    res.end();
+  });
+  std::uint16_t port = 0;
+  server.listen(0, "127.0.0.1", [&] {
+    port = server.address().port;
+    auto req = node::get(url_of(server), [&](node::incoming_message& res) {
+      response_socket = &res.socket();
+      client_local = res.socket().local_endpoint();
+      client_peer = res.socket().remote_endpoint();
+      res.resume();
+      res.on("end", [&] {
+        for (auto v : res.raw_trailers()) raw_trailers.emplace_back(v);
+        server.close();
+      });
+    });
+    req.on("socket", [&](node::socket& s) { socket_event = &s.native(); });
+  });
+  REQUIRE(run_loop());
+  CHECK(raw_trailers == std::vector<std::string>{"X-Checksum", "abc", "x-lower", "1"});
+  CHECK(server_saw_peer == client_local);  // the server's req.socket and the client's res.socket: one connection
+  REQUIRE(response_socket != nullptr);
+  CHECK(response_socket == socket_event);  // res.socket is the socket of the request's 'socket' event
+  boost::asio::ip::tcp::endpoint peer;
+  std::memcpy(peer.data(), client_peer.data(), client_peer.size());
+  CHECK(peer.port() == port);
+}
+
+TEST_CASE("client: an agent's keep_alive_msecs is the TCP keep-alive delay of its sockets", "[client][agent]") {
+  node::agent keeping({.keep_alive = true, .keep_alive_msecs = 4000ms});
+  node::agent plain({.keep_alive = false, .keep_alive_msecs = 4000ms});
+  struct seen {
+    int keep_alive = -1, idle = -1;
+  };
+  seen with_keep_alive, without;
+  auto read_back = [](node::socket& s, seen& out) {
+    int fd = s.native().native_handle();
+    socklen_t len = sizeof out.keep_alive;
+    if (::getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &out.keep_alive, &len) != 0) out.keep_alive = -2;
+    len = sizeof out.idle;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &out.idle, &len) != 0) out.idle = -2;
+  };
+  int done = 0;
+  auto server = node::create_server([](node::incoming_message&, node::server_response& res) { res.end("x"); });
+  server.listen(0, "127.0.0.1", [&] {
+    for (auto* a : {&keeping, &plain}) {
+      corohttp::request_options o;
+      o.hostname = "127.0.0.1";
+      o.port = server.address().port;
+      o.agent = a;
+      auto req = node::get(o, [&, a](node::incoming_message& res) {
+        res.resume();
+        res.on("end", [&, a] {
+          a->destroy();
+          if (++done == 2) server.close();
+        });
+      });
+      req.on("socket", [&, a](node::socket& s) { read_back(s, a == &keeping ? with_keep_alive : without); });
+    }
+  });
+  REQUIRE(run_loop());
+  CHECK(done == 2);
+  CHECK(with_keep_alive.keep_alive == 1);
+  CHECK(with_keep_alive.idle == 4);  // the kernel's default is 7200 s
+  CHECK(without.keep_alive == 0);
+}
+
+TEST_CASE("client: CONNECT without a 'connect' listener destroys the socket; no 'response', no 'error'", "[client]") {
+  // Node 20: the tunnel's socket is destroyed, the request ends ('close'), nothing else is emitted.
+  std::vector<std::string> events;
+  auto server = node::create_server();
+  server.on("connect", [&](node::incoming_message& req, node::socket& socket, std::string_view) {
+    events.push_back("server connect " + std::string(req.url()));
+    socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    socket.on("end", [&] { events.push_back("server saw the client close"); });
+    socket.on("close", [&] { server.close(); });
+    socket.resume();
+  });
+  server.listen(0, "127.0.0.1", [&] {
+    corohttp::request_options o;
+    o.hostname = "127.0.0.1";
+    o.port = server.address().port;
+    o.method = "CONNECT";
+    o.path = "example.test:443";
+    auto req = node::request(o, [&](node::incoming_message&) { events.push_back("response"); });
+    req.on("error", [&](error_code ec) { events.push_back("error " + ec.message()); });
+    req.on("socket", [&](node::socket&) { events.push_back("socket"); });
+    req.end();
+  });
+  REQUIRE(run_loop());
+  CHECK(events == std::vector<std::string>{"socket", "server connect example.test:443", "server saw the client close"});
+}
+
+TEST_CASE("client: without a 'response' listener the response is read and dropped; its socket is reused", "[client][agent]") {
+  // One socket: the second request is served only once the first, unheard response was consumed
+  // and its socket went back to the pool.
+  node::agent pool({.keep_alive = true, .max_sockets = 1});
+  std::string second;
+  bool reused = false;
+  int served = 0;
+  auto server = node::create_server([&](node::incoming_message&, node::server_response& res) {
+    ++served;
+    res.end(std::string(64 * 1024, 'z'));  // more than one read: the drop has to read it all
+  });
+  server.listen(0, "127.0.0.1", [&] {
+    corohttp::request_options o;
+    o.hostname = "127.0.0.1";
+    o.port = server.address().port;
+    o.agent = &pool;
+    node::get(o).on("error", [](error_code) { FAIL("the unheard request failed"); });
+    auto req = node::get(o, [&](node::incoming_message& res) {
+      res.on("data", [&](std::string_view c) { second += c; });
+      res.on("end", [&] { server.close(); });
+    });
+    req.on("socket", [&, req](node::socket&) mutable { reused = req.reused_socket(); });
+  });
+  REQUIRE(run_loop());
+  CHECK(served == 2);
+  CHECK(second.size() == 64 * 1024);
+  CHECK(reused);
 }

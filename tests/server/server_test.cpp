@@ -225,6 +225,27 @@ TEST_CASE("header API: set, get, has, remove, names; locked once sent", "[server
   CHECK(c.received().find("Injected") == std::string::npos);
 }
 
+TEST_CASE("res.finished(): false until end(), true from then on", "[server]") {
+  // Node's response.finished (writableEnded).
+  std::atomic<int> seen{0};  // one bit per observation, in order
+  running_server s([&](incoming_message&, server_response& res) -> awaitable<void> {
+    if (!res.finished()) seen |= 1;
+    co_await res.write("part ");
+    if (!res.finished()) seen |= 2;
+    auto ec = co_await res.end("done");
+    if (!ec && res.finished()) seen |= 4;
+    auto again = co_await res.end("ignored");  // a second end() changes nothing
+    if (!again && res.finished()) seen |= 8;
+  });
+  raw_client c(s.port());
+  c.send(get_req);
+  auto r = c.read_responses(1);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].body == "part done");
+  for (int i = 0; i < 200 && seen != 15; ++i) std::this_thread::sleep_for(5ms);
+  CHECK(seen == 15);
+}
+
 TEST_CASE("write_head with a status message and fields; sendDate off", "[server]") {
   running_server s([&](incoming_message&, server_response& res) -> awaitable<void> {
     res.send_date = false;

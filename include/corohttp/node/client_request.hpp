@@ -21,6 +21,7 @@
 #include <corohttp/agent.hpp>
 #include <corohttp/client_request.hpp>
 #include <corohttp/io/async_event.hpp>
+#include <corohttp/node/emitter_handle.hpp>
 #include <corohttp/node/event_emitter.hpp>
 #include <corohttp/node/incoming_message.hpp>
 #include <corohttp/node/loop.hpp>
@@ -211,32 +212,9 @@ class client_state final : public event_emitter, public std::enable_shared_from_
 
 }  // namespace detail
 
-class client_request {
+class client_request : public emitter_handle<client_request, detail::client_state> {
  public:
-  explicit client_request(std::shared_ptr<detail::client_state> s) : s_(std::move(s)) {}
-
-  // --- events ------------------------------------------------------------------------------------
-  template <class F>
-  client_request& on(std::string_view event, F&& f) {
-    s_->on(event, std::forward<F>(f));
-    return *this;
-  }
-  template <class F>
-  client_request& once(std::string_view event, F&& f) {
-    s_->once(event, std::forward<F>(f));
-    return *this;
-  }
-  template <class F>
-  listener_id add_listener(std::string_view event, F&& f) {
-    return s_->add_listener(event, std::forward<F>(f));
-  }
-  bool off(std::string_view event, listener_id id) { return s_->off(event, id); }
-  bool remove_listener(std::string_view event, listener_id id) { return s_->off(event, id); }
-  template <class... A>
-  bool emit(std::string_view event, A&&... args) {
-    return s_->emit(event, std::forward<A>(args)...);
-  }
-  std::size_t listener_count(std::string_view event) const { return s_->listener_count(event); }
+  explicit client_request(std::shared_ptr<detail::client_state> s) : emitter_handle(std::move(s)) {}
 
   // --- headers (until they are sent) ---------------------------------------------------------------
   client_request& set_header(std::string_view name, std::string_view value) {
@@ -294,9 +272,6 @@ class client_request {
   }
   /// The coroutine-style request underneath.
   corohttp::client_request& core() { return s_->core; }
-
- private:
-  std::shared_ptr<detail::client_state> s_;
 };
 
 namespace detail {

@@ -1,5 +1,5 @@
 // Node's http.IncomingMessage as a readable stream over the core's corohttp::incoming_message:
-// 'data' (std::string_view, valid during the call), 'end', 'aborted' and 'close' events,
+// 'data' (std::string_view, valid during the call), 'end', 'aborted', 'close' and 'timeout' events,
 // pause()/resume(), set_encoding(). Like a Node stream it starts paused and flows once a 'data'
 // listener is added or resume() is called; 'end' comes only after the data was consumed.
 //
@@ -11,6 +11,7 @@
 #include <corohttp/io/async_event.hpp>
 #include <corohttp/node/event_emitter.hpp>
 #include <corohttp/node/loop.hpp>
+#include <corohttp/node/timeout_relay.hpp>
 
 #include <boost/system/system_error.hpp>
 
@@ -33,6 +34,7 @@ class incoming_message : public event_emitter {
     declare<>("end");
     declare<>("aborted");
     declare<>("close");
+    declare<>("timeout");
     declare<boost::system::error_code>("error");
   }
 
@@ -54,9 +56,14 @@ class incoming_message : public event_emitter {
   bool aborted() const noexcept { return m_->aborted(); }
   /// Node's message.socket (the protocol reads it: do not read it yourself).
   stream_socket& socket() noexcept { return m_->socket(); }
-  /// Node's message.setTimeout(ms, callback).
+  /// Node's message.setTimeout(ms[, callback]): the callback listens to 'timeout'; without any,
+  /// the socket is destroyed when it times out. A server's request: the socket's idle timeout (the
+  /// response's set_timeout() sets the same one). A client's response: the request's timeout,
+  /// which ends the request (the client request's 'timeout', else 'error'; this message's
+  /// 'aborted').
   incoming_message& set_timeout(std::chrono::milliseconds ms, std::function<void()> on_timeout = {}) {
-    m_->set_timeout(ms, std::move(on_timeout));
+    if (on_timeout) once("timeout", std::move(on_timeout));
+    m_->set_timeout(ms, timeout_.hook(*this, m_->socket()));
     return *this;
   }
   /// The coroutine-style message underneath.
@@ -135,6 +142,7 @@ class incoming_message : public event_emitter {
   corohttp::incoming_message* m_;
   corohttp::detail::async_event wake_;
   corohttp::detail::async_event* notify_;
+  detail::timeout_relay timeout_;
   bool flowing_ = false, paused_ = false, ended_ = false, stop_ = false, stopped_ = false, closed_ = false;
 };
 

@@ -14,6 +14,7 @@
 // The server is a handle: copies share one server. After 'close' its listeners are dropped.
 #pragma once
 
+#include <corohttp/node/emitter_handle.hpp>
 #include <corohttp/node/event_emitter.hpp>
 #include <corohttp/node/incoming_message.hpp>
 #include <corohttp/node/loop.hpp>
@@ -171,33 +172,9 @@ class server_state final : public event_emitter, public std::enable_shared_from_
 
 }  // namespace detail
 
-class server {
+class server : public emitter_handle<server, detail::server_state> {
  public:
-  explicit server(std::shared_ptr<detail::server_state> s) : s_(std::move(s)) {}
-
-  // --- events ------------------------------------------------------------------------------------
-  template <class F>
-  server& on(std::string_view event, F&& f) {
-    s_->on(event, std::forward<F>(f));
-    return *this;
-  }
-  template <class F>
-  server& once(std::string_view event, F&& f) {
-    s_->once(event, std::forward<F>(f));
-    return *this;
-  }
-  template <class F>
-  listener_id add_listener(std::string_view event, F&& f) {
-    return s_->add_listener(event, std::forward<F>(f));
-  }
-  bool off(std::string_view event, listener_id id) { return s_->off(event, id); }
-  bool remove_listener(std::string_view event, listener_id id) { return s_->off(event, id); }
-  void remove_all_listeners(std::string_view event) { s_->remove_all_listeners(event); }
-  template <class... A>
-  bool emit(std::string_view event, A&&... args) {
-    return s_->emit(event, std::forward<A>(args)...);
-  }
-  std::size_t listener_count(std::string_view event) const { return s_->listener_count(event); }
+  explicit server(std::shared_ptr<detail::server_state> s) : emitter_handle(std::move(s)) {}
 
   // --- listening ---------------------------------------------------------------------------------
   /// Node's listen(port[, hostname][, backlog][, callback]): the callback listens to 'listening'.
@@ -282,8 +259,6 @@ class server {
     st->emit("close");
     st->remove_all_listeners();
   }
-
-  std::shared_ptr<detail::server_state> s_;
 };
 
 /// Node's http.createServer([requestListener]).

@@ -9,6 +9,7 @@
 #include <corohttp/node/event_emitter.hpp>
 #include <corohttp/node/loop.hpp>
 #include <corohttp/node/socket.hpp>
+#include <corohttp/node/timeout_relay.hpp>
 #include <corohttp/server_response.hpp>
 
 #include <boost/system/system_error.hpp>
@@ -103,15 +104,10 @@ class server_response : public event_emitter {
     push(op::end, data, std::move(on_finish));
   }
   /// Node's res.setTimeout(ms[, callback]): the callback listens to 'timeout'; without any, the
-  /// socket is destroyed when it times out.
+  /// socket is destroyed when it times out (so is an idle socket after this response is done).
   server_response& set_timeout(std::chrono::milliseconds ms, std::function<void()> on_timeout = {}) {
     if (on_timeout) once("timeout", std::move(on_timeout));
-    r_->set_timeout(ms, [this] {
-      if (!detail::emit_or_rethrow(*this, "timeout")) {
-        boost::system::error_code ignored;
-        r_->socket().shutdown(net::socket_base::shutdown_both, ignored);
-      }
-    });
+    r_->set_timeout(ms, timeout_.hook(*this, r_->socket()));
     return *this;
   }
   /// The coroutine-style response underneath.
@@ -180,6 +176,7 @@ class server_response : public event_emitter {
 
   corohttp::server_response* r_;
   corohttp::detail::async_event* wake_;
+  detail::timeout_relay timeout_;
   std::deque<item> ops_;
   std::size_t queued_ = 0;
   bool need_drain_ = false, end_called_ = false, finished_ = false, failed_ = false;

@@ -17,6 +17,7 @@
 
 #include <corohttp/io/async_event.hpp>
 #include <corohttp/io/stream.hpp>
+#include <corohttp/node/emitter_handle.hpp>
 #include <corohttp/node/event_emitter.hpp>
 #include <corohttp/proto/error.hpp>
 #include <corohttp/node/loop.hpp>
@@ -242,33 +243,10 @@ class socket_state final : public event_emitter, public std::enable_shared_from_
 
 }  // namespace detail
 
-class socket {
+class socket : public emitter_handle<socket, detail::socket_state> {
  public:
   socket() = default;
-  explicit socket(std::shared_ptr<detail::socket_state> s) : s_(std::move(s)) {}
-
-  // --- events ----------------------------------------------------------------------------------
-  template <class F>
-  socket& on(std::string_view event, F&& f) {
-    s_->on(event, std::forward<F>(f));
-    return *this;
-  }
-  template <class F>
-  socket& once(std::string_view event, F&& f) {
-    s_->once(event, std::forward<F>(f));
-    return *this;
-  }
-  template <class F>
-  listener_id add_listener(std::string_view event, F&& f) {
-    return s_->add_listener(event, std::forward<F>(f));
-  }
-  bool off(std::string_view event, listener_id id) { return s_->off(event, id); }
-  bool remove_listener(std::string_view event, listener_id id) { return s_->off(event, id); }
-  template <class... A>
-  bool emit(std::string_view event, A&&... args) {
-    return s_->emit(event, std::forward<A>(args)...);
-  }
-  std::size_t listener_count(std::string_view event) const { return s_->listener_count(event); }
+  explicit socket(std::shared_ptr<detail::socket_state> s) : emitter_handle(std::move(s)) {}
 
   // --- writing ---------------------------------------------------------------------------------
   /// Queues `data`; true while less than high_water_mark waits (else wait for 'drain').
@@ -329,9 +307,6 @@ class socket {
 
   explicit operator bool() const noexcept { return s_ != nullptr; }
   const std::shared_ptr<detail::socket_state>& state() const noexcept { return s_; }
-
- private:
-  std::shared_ptr<detail::socket_state> s_;
 };
 
 namespace detail {
