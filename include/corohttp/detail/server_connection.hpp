@@ -598,8 +598,16 @@ class server_connection final : public message_source, public response_sink {
       } catch (...) {
         // A failure of the connection itself (not of a handler): close it below.
       }
-      if (parked) park();
-      else co_await end_connection();
+      if (parked) {
+        if (watching_hangup_) {  // a handler asked for 'close': its watcher lets go of the socket first
+          boost::system::error_code ignored;
+          s_->socket.cancel(ignored);
+          while (watching_hangup_) co_await hangup_watch_done_.wait();
+        }
+        park();
+      } else {
+        co_await end_connection();
+      }
     }
   }
 
