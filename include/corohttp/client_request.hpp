@@ -287,7 +287,11 @@ class client_exchange final : public message_source, public pooled_exchange {
     }
   }
   stream_socket& socket() noexcept override { return conn_ ? conn_->socket : dummy_socket(); }
-  void set_timeout(std::chrono::milliseconds ms, std::function<void()>) override { set_timeout(ms); }
+  void set_timeout(std::chrono::milliseconds ms, std::function<void()> hook) override {
+    timeout_hook_ = std::move(hook);
+    if (conn_) conn_->on_timeout = timeout_hook_;
+    set_timeout(ms);
+  }
   awaitable<void> wait_closed() override { return closed_.wait(); }
 
  private:
@@ -335,6 +339,7 @@ class client_exchange final : public message_source, public pooled_exchange {
     reused_ = conn_->reused;
     conn_->parse.expect_response_to(method_);
     if (opt_.timeout.count() > 0) conn_->set_timeout(opt_.timeout);
+    conn_->on_timeout = timeout_hook_;
     if (!no_delay_) set_no_delay(false);
     apply_socket_keep_alive();
   }
@@ -660,6 +665,7 @@ class client_exchange final : public message_source, public pooled_exchange {
     // A request whose body was never sent leaves the server waiting for it: not reusable.
     bool reusable = reusable_framing && ended_ && server_keeps_ && keep_alive_ && !upgraded_ && conn_->buf.empty();
     conn_->reused = true;
+    conn_->on_timeout = nullptr;  // this request's, not the next one's
     if (removed_) {
       conn_->close();
       retired_.push_back(std::move(conn_));
@@ -728,6 +734,7 @@ class client_exchange final : public message_source, public pooled_exchange {
   std::size_t refs_ = 0;
   net::any_io_executor executor_;
   request_options opt_;
+  std::function<void()> timeout_hook_;  // message.setTimeout's callback, for the connection in use
   std::shared_ptr<agent_state> agent_, own_agent_;
   std::string name_;
   corohttp::method method_ = method::get;

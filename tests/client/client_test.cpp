@@ -1070,6 +1070,37 @@ TEST_CASE("client_request: the timeout also bounds a body that stops coming", "[
   }, 4s);
 }
 
+TEST_CASE("response.set_timeout(ms, callback): the callback is called when the body stalls (message.setTimeout)", "[client]") {
+  net::io_context io;
+  our_server s(io);
+  s.srv.on_request([](incoming_message&, server_response& res) -> awaitable<void> {
+    co_await res.write("some");
+    co_await sleep_for(5s);
+    co_await res.end();
+  });
+  int called = 0;
+  run(io, [&]() -> awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    auto req = request(ex, to(s.port, "/stalls"));
+    auto e = co_await req.end();
+    REQUIRE_FALSE(e);
+    auto res = co_await req.response();
+    REQUIRE(res);
+    const auto t0 = std::chrono::steady_clock::now();
+    res->set_timeout(200ms, [&] { ++called; });
+    std::string body;
+    for (int i = 0; i < 10; ++i) {
+      auto chunk = co_await res->read();
+      if (!chunk) break;
+      body += *chunk;
+    }
+    CHECK(body == "some");
+    CHECK(res->error() == error::socket_timeout);
+    CHECK(called == 1);
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  }, 4s);
+}
+
 TEST_CASE("client_request: a response not read to its end does not go back to the pool", "[client]") {
   net::io_context io;
   our_server s(io);

@@ -465,6 +465,31 @@ TEST_CASE("client: abort() emits 'abort' once and no 'error'; timeout emits 'tim
   CHECK(events == std::vector<std::string>{"timeout", "abort"});
 }
 
+TEST_CASE("client: message.set_timeout on a response whose body stalls calls its callback", "[client]") {
+  std::vector<std::string> events;
+  std::string received;
+  auto server = node::create_server([&](node::incoming_message&, node::server_response& res) {
+    res.write("some");  // then nothing
+  });
+  server.listen(0, "127.0.0.1", [&] {
+    auto req = node::get(url_of(server), [&](node::incoming_message& res) {
+      res.on("data", [&](std::string_view c) { received += c; });
+      res.set_timeout(100ms, [&] {
+        events.push_back("callback got " + received);
+        set_timeout(50ms, [&] {
+          server.close();
+          server.core().close_all_connections();
+        });
+      });
+    });
+    req.on("error", [&](error_code ec) { events.push_back("error " + ec.message()); });
+  });
+  REQUIRE(run_loop());
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.front() == "callback got some");
+  CHECK(std::count(events.begin(), events.end(), "callback got some") == 1);
+}
+
 TEST_CASE("client: 'socket' comes first; set_no_delay/set_socket_keep_alive reach the socket", "[client]") {
   std::vector<std::string> events;
   bool no_delay = true, keep_alive = false;

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +31,8 @@ class client_connection {
   client_connection(const net::any_io_executor& ex, buffer_pool& pool, std::string key, parser_options popt)
       : socket(ex), buf(pool), parse(message_type::response, popt), name(std::move(key)), watchdog_(ex) {}
   client_connection(const client_connection&) = delete;
+  client_connection& operator=(const client_connection&) = delete;
+  ~client_connection() { *alive_ = false; }
 
   stream_socket socket;
   read_buffer buf;
@@ -37,6 +41,7 @@ class client_connection {
   bool reused = false;                       // served an earlier request
   std::optional<clock::time_point> expires;  // the server's Keep-Alive: timeout, less a margin
   clock::time_point idle_since = clock::now();
+  std::function<void()> on_timeout;          // called when the idle timeout fires (message.setTimeout's callback)
 
   /// Connects to options' host:port (or UNIX socket), honouring family and local_address.
   awaitable<boost::system::error_code> connect(const request_options& o) {
@@ -137,12 +142,15 @@ class client_connection {
  private:
   void arm() {
     watchdog_.expires_at(last_activity_ + timeout_);
-    watchdog_.async_wait([this](boost::system::error_code ec) {
-      if (ec) return;  // cancelled, or the connection is gone: touch nothing
+    // The timer may have fired just before this connection went away, its handler still queued:
+    // `alive` says whether `this` is still there.
+    watchdog_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+      if (ec || !*alive) return;  // cancelled, or the connection is gone: touch nothing
       if (clock::now() >= last_activity_ + timeout_) {
         timed_out_ = true;
         boost::system::error_code ignored;
         socket.cancel(ignored);
+        if (on_timeout) on_timeout();
       } else {
         arm();
       }
@@ -153,6 +161,7 @@ class client_connection {
   std::chrono::milliseconds timeout_{0};
   clock::time_point last_activity_ = clock::now();
   bool timed_out_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace corohttp::detail
