@@ -133,7 +133,14 @@ class server_connection final : public message_source, public response_sink {
         hangup_watch_done_(core_->executor),
         timer_(core_->executor),
         wake_(core_->executor, net::steady_timer::time_point::max()) {}
-  ~server_connection() { std::erase(core_->idle_workers, this); }
+  ~server_connection() {
+    std::erase(core_->idle_workers, this);
+    // Destroyed while serving (its io_context went away mid-request): the connection goes with it.
+    if (s_) {
+      s_->worker = nullptr;
+      delete s_;
+    }
+  }
 
   /// Ends the served connection for `why`: pending socket operations and the running handler are
   /// cancelled; the worker then closes the socket.
