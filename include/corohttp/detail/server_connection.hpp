@@ -25,6 +25,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <span>
@@ -95,6 +96,16 @@ class connection_slot {
   bool idle_ = true;
   bool terminated = false;  // while parked (a served connection's worker keeps its own)
   boost::system::error_code reason;
+  // A parked connection waits by receiving the first bytes of its next request here: a receive
+  // needs no epoll re-arm (a readability wait costs an epoll_ctl each time) and, after a read
+  // that emptied the socket, no speculative recv either. Its worker copies them out.
+  std::array<char, 128> landing;
+  std::size_t landed = 0;
+  // The memory of that receive's operation. A connection parks once per request; with many parked
+  // at once, Asio's per-thread cache (two blocks) cannot recycle their operations, and each park
+  // would cost a malloc and a free.
+  alignas(std::max_align_t) std::array<unsigned char, 192> op_memory;
+  bool op_memory_used = false;
 
  private:
   connection_slot* prev_ = nullptr;
@@ -104,7 +115,37 @@ class connection_slot {
 inline void make_ready(const std::shared_ptr<server_core>& core, connection_slot* s);
 inline void ensure_worker(const std::shared_ptr<server_core>& core);
 
-/// The completion of a parked connection's readability wait: queues the connection for a worker.
+/// Allocates the parked receive's operation in its slot (std::allocator if it does not fit).
+template <class T>
+class slot_allocator {
+ public:
+  using value_type = T;
+  explicit slot_allocator(connection_slot* s) noexcept : slot_(s) {}
+  template <class U>
+  slot_allocator(const slot_allocator<U>& o) noexcept : slot_(o.slot()) {}
+
+  T* allocate(std::size_t n) {
+    if (slot_ && !slot_->op_memory_used && n * sizeof(T) <= slot_->op_memory.size() &&
+        alignof(T) <= alignof(std::max_align_t)) {
+      slot_->op_memory_used = true;
+      return reinterpret_cast<T*>(slot_->op_memory.data());
+    }
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (slot_ && reinterpret_cast<unsigned char*>(p) == slot_->op_memory.data()) slot_->op_memory_used = false;
+    else std::allocator<T>().deallocate(p, n);
+  }
+  connection_slot* slot() const noexcept { return slot_; }
+  template <class U>
+  bool operator==(const slot_allocator<U>& o) const noexcept { return slot_ == o.slot(); }
+
+ private:
+  connection_slot* slot_;
+};
+
+/// The completion of a parked connection's wait (a receive into its landing array): queues the
+/// connection for a worker.
 /// It owns the slot until then, so a wait that never completes (its io_context went away) frees it.
 class parked_wait {
  public:
@@ -112,7 +153,13 @@ class parked_wait {
   parked_wait(parked_wait&& o) noexcept : core_(std::move(o.core_)), slot_(std::exchange(o.slot_, nullptr)) {}
   parked_wait& operator=(parked_wait&&) = delete;
   ~parked_wait() { delete slot_; }
-  void operator()(boost::system::error_code) { make_ready(core_, std::exchange(slot_, nullptr)); }
+  using allocator_type = slot_allocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(slot_); }
+  void operator()(boost::system::error_code, std::size_t n) {
+    // An error (the peer's end, a cancel) is read again by the worker, or is its termination.
+    slot_->landed = n;
+    make_ready(core_, std::exchange(slot_, nullptr));
+  }
 
  private:
   std::shared_ptr<server_core> core_;
@@ -649,7 +696,22 @@ class server_connection final : public message_source, public response_sink {
     s->worker = this;
     terminated_ = s->terminated;
     reason_ = s->reason;
+    // Bytes the parked wait received go first. A landing array they filled may have more behind
+    // (pipelined requests): those are read now, so that the batch is answered in one write.
     readable_ = true;
+    if (std::size_t n = std::exchange(s->landed, 0)) {
+      auto [p, room] = buf_.prepare();
+      std::memcpy(p, s->landing.data(), n);
+      buf_.commit(n);
+      s->last_activity = core_->now;
+      readable_ = false;
+      if (n == s->landing.size()) {
+        std::size_t before = buf_.size();
+        auto ec = read_available();
+        // An error is read again by read_head; a read that filled the buffer may have more behind.
+        readable_ = ec ? ec != net::error::would_block : buf_.size() - before == room - n;
+      }
+    }
     closed_.reset();
     out_.clear();
     write_failed_ = false;
@@ -664,7 +726,7 @@ class server_connection final : public message_source, public response_sink {
     connection_slot* s = std::exchange(s_, nullptr);
     s->worker = nullptr;
     buf_.release_if_empty();
-    s->socket.async_wait(net::socket_base::wait_read, parked_wait(core_, s));
+    s->socket.async_receive(net::buffer(s->landing), parked_wait(core_, s));
   }
 
   awaitable<void> end_connection() {
