@@ -35,6 +35,8 @@ class response_sink {
   virtual awaitable<boost::system::error_code> write_rest(std::span<const std::string_view> pieces, std::size_t sent) = 0;
   virtual stream_socket& socket() noexcept = 0;
   virtual std::string_view date() noexcept = 0;
+  /// "Date", "Connection: keep-alive" and "Keep-Alive" (if `keep_alive_header` is set) lines.
+  virtual std::string_view keep_alive_fields() noexcept = 0;
   virtual void set_timeout(std::chrono::milliseconds ms, std::function<void()> hook) = 0;
   virtual awaitable<void> wait_closed() = 0;
 
@@ -275,11 +277,13 @@ class server_response {
   boost::system::error_code build_head(std::optional<std::uint64_t> known_length) {
     const bool body_allowed =
         !ctx_.head_request && !(status_code >= 100 && status_code < 200) && status_code != 204 && status_code != 304;
-    std::string_view reason = status_message;
-    if (reason.empty()) reason = status_text(status_code);
-    if (reason.empty()) reason = "unknown";
     head_.clear();
-    if (auto ec = head_.status_line(status_code, reason)) return ec;
+    if (!status_message.empty()) {
+      if (auto ec = head_.status_line(status_code, status_message)) return ec;
+    } else {
+      std::string_view reason = status_text(status_code);
+      if (auto ec = head_.trusted_status_line(status_code, reason.empty() ? "unknown" : reason)) return ec;
+    }
     headers_.write_to(head_);
 
     framing_input in;
@@ -312,19 +316,26 @@ class server_response {
     if (!body_allowed) plan_.framing = body_framing::none;
     if (plan_.close_delimited) keep_alive_ = false;
 
-    if (send_date && !headers_.has("date")) head_.trusted_field("Date", sink_->date());
+    const bool date = send_date && !headers_.has("date");
     if (!user_connection) {
       const bool can_keep = keep_alive_ && plan_.framing != body_framing::eof;
       if (can_keep && !ctx_.last_allowed) {
-        head_.trusted_field("Connection", "keep-alive");
-        if (!ctx_.keep_alive_header.empty()) head_.trusted_field("Keep-Alive", ctx_.keep_alive_header);
+        if (date) {
+          head_.trusted_lines(sink_->keep_alive_fields());  // the usual case: one copy
+        } else {
+          head_.trusted_field("Connection", "keep-alive");
+          if (!ctx_.keep_alive_header.empty()) head_.trusted_field("Keep-Alive", ctx_.keep_alive_header);
+        }
       } else {
+        if (date) head_.trusted_field("Date", sink_->date());
         keep_alive_ = false;
         head_.trusted_field("Connection", "close");
       }
+    } else if (date) {
+      head_.trusted_field("Date", sink_->date());
     }
     if (plan_.add_content_length) {
-      (void)head_.field("Content-Length", plan_.content_length);
+      head_.trusted_field("Content-Length", plan_.content_length);
       declared_length_ = plan_.content_length;
     }
     if (plan_.add_chunked) head_.trusted_field("Transfer-Encoding", "chunked");

@@ -48,8 +48,8 @@ class connection_slot {
     owner.first = this;
     ++owner.connection_count;
     const auto now = clock::now();
-    arm(headers_deadline, owner.options.headers_timeout);
-    arm(request_deadline, owner.options.request_timeout);
+    arm(headers_deadline, now, owner.options.headers_timeout);
+    arm(request_deadline, now, owner.options.request_timeout);
     last_activity = now;
     idle_timeout = owner.options.timeout;
   }
@@ -79,8 +79,9 @@ class connection_slot {
   /// Called by the server's checker with its coarse clock.
   inline void check_deadlines(clock::time_point now);
 
-  static void arm(std::optional<clock::time_point>& d, std::chrono::milliseconds t) {
-    if (t.count() > 0) d = clock::now() + t;
+  /// Sets deadline `d` to `now + t`, or clears it when `t` is 0 (that timeout is off).
+  static void arm(std::optional<clock::time_point>& d, clock::time_point now, std::chrono::milliseconds t) {
+    if (t.count() > 0) d = now + t;
     else d.reset();
   }
 
@@ -324,6 +325,7 @@ class server_connection final : public message_source, public response_sink {
     co_return ec;
   }
   std::string_view date() noexcept override { return core_->dates.now(); }
+  std::string_view keep_alive_fields() noexcept override { return core_->keep_alive_fields(); }
 
  private:
   static constexpr std::size_t cork_limit = 64 * 1024;
@@ -362,11 +364,6 @@ class server_connection final : public message_source, public response_sink {
     p.max_headers_count = o.max_headers_count;
     p.lenient = o.insecure_http_parser ? lenient_all : lenient_none;
     return p;
-  }
-
-  static void arm(std::optional<clock::time_point>& d, std::chrono::milliseconds t) {
-    if (t.count() > 0) d = clock::now() + t;
-    else d.reset();
   }
 
   awaitable<void> watch_hangup() {
@@ -439,16 +436,19 @@ class server_connection final : public message_source, public response_sink {
     }
   }
 
-  // Reads until the parser has a head. On success the head's views point into buf_.
-  awaitable<boost::system::error_code> read_head(std::size_t& head_size) {
+  // The parse half of read_head(): true when it has decided (a head, or an error in `ec`); false
+  // when more bytes are needed. A plain function, so that a head already in the buffer (the usual
+  // case) costs no coroutine frame.
+  bool head_from_buffer(std::size_t& head_size, boost::system::error_code& ec) {
     for (;;) {
       if (!buf_.empty() && s_->idle_) {
         // The first byte of the next request: its clocks start now.
         s_->idle_ = false;
         s_->keep_alive_deadline.reset();
         if (s_->served > 0) {
-          arm(s_->headers_deadline, core_->options.headers_timeout);
-          arm(s_->request_deadline, core_->options.request_timeout);
+          const auto now = clock::now();
+          connection_slot::arm(s_->headers_deadline, now, core_->options.headers_timeout);
+          connection_slot::arm(s_->request_deadline, now, core_->options.request_timeout);
         }
       }
       parser::step step = parser_.parse(buf_.data());
@@ -456,7 +456,8 @@ class server_connection final : public message_source, public response_sink {
         case parser::event::head:
           head_size = step.consumed;
           s_->headers_deadline.reset();
-          co_return boost::system::error_code{};
+          ec = {};
+          return true;
         case parser::event::need_more:
           buf_.consume(step.consumed);
           break;
@@ -464,12 +465,27 @@ class server_connection final : public message_source, public response_sink {
           buf_.consume(step.consumed);
           continue;
         case parser::event::error:
-          co_return parser_.error();
+          ec = parser_.error();
+          return true;
         case parser::event::body:
         case parser::event::upgrade:
-          co_return make_error_code(error::closed_connection);
+          ec = make_error_code(error::closed_connection);
+          return true;
       }
       if (buf_.empty() && parser_.between_messages()) s_->idle_ = true;
+      return false;
+    }
+  }
+
+  // Nothing buffered, nothing to flush, nothing of a next request: the connection can park now.
+  bool ready_to_park() const noexcept {
+    return buf_.empty() && s_->idle_ && !readable_ && out_.empty() && !terminated_;
+  }
+
+  // Reads until the parser has a head. On success the head's views point into buf_.
+  awaitable<boost::system::error_code> read_head(std::size_t& head_size) {
+    for (;;) {
+      if (boost::system::error_code ec; head_from_buffer(head_size, ec)) co_return ec;
       // fill(), inlined: one coroutine frame per head, not three.
       if (!out_.empty())
         if (auto ec = co_await flush()) co_return ec;
@@ -513,19 +529,34 @@ class server_connection final : public message_source, public response_sink {
   // (close it); take the next. Retire when none is ready and enough workers wait already.
   awaitable<void> serve() {
     for (;;) {
-      if (!s_ && !co_await take_connection()) co_return;
+      if (!s_) {
+        // A connection that is ready already is taken without a coroutine frame.
+        if (connection_slot* s = pop_ready()) attach(s);
+        else if (!co_await take_connection()) co_return;
+        if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+          co_await net::this_coro::reset_cancellation_state();
+      }
       bool parked = false;
       try {
         for (;;) {
           std::size_t head_size = 0;
-          if (auto ec = co_await read_head(head_size)) {
-            if (ec == net::error::would_block && s_->idle_ && !terminated_) {
+          boost::system::error_code head_ec;
+          if (!head_from_buffer(head_size, head_ec)) {
+            if (ready_to_park()) {
+              buf_.release_if_empty();
+              parked = true;
+              break;
+            }
+            head_ec = co_await read_head(head_size);
+          }
+          if (head_ec) {
+            if (head_ec == net::error::would_block && s_->idle_ && !terminated_) {
               parked = true;
               break;
             }
             if (terminated_ && reason_ == error::socket_timeout) break;  // keep-alive expiry: just close
             if (s_->idle_ && !terminated_) break;                          // the client closed between requests
-            co_await client_error(terminated_ ? reason_ : ec);
+            co_await client_error(terminated_ ? reason_ : head_ec);
             break;
           }
           const message_head& head = parser_.head();
@@ -643,7 +674,7 @@ class server_connection final : public message_source, public response_sink {
 
           // Between requests.
           in_exchange_ = false;
-          arm(s_->keep_alive_deadline, core_->options.keep_alive_timeout);
+          connection_slot::arm(s_->keep_alive_deadline, clock::now(), core_->options.keep_alive_timeout);
           s_->headers_deadline.reset();
           s_->request_deadline.reset();
           s_->idle_ = true;
@@ -665,22 +696,27 @@ class server_connection final : public message_source, public response_sink {
     }
   }
 
+  // The next connection in the ready queue, if any.
+  connection_slot* pop_ready() {
+    if (woken_) {
+      woken_ = false;
+      --core_->pending_workers;
+    }
+    connection_slot* s = core_->ready_first;
+    if (!s) return nullptr;
+    core_->ready_first = s->next_ready;
+    if (!core_->ready_first) core_->ready_last = nullptr;
+    s->next_ready = nullptr;
+    ensure_worker(core_);  // more are waiting: someone comes for them if this worker is held up
+    return s;
+  }
+
   // Waits for a ready connection and attaches it; false: retire (enough workers wait, or nothing
   // can come any more).
   awaitable<bool> take_connection() {
     for (;;) {
-      if (woken_) {
-        woken_ = false;
-        --core_->pending_workers;
-      }
-      if (connection_slot* s = core_->ready_first) {
-        core_->ready_first = s->next_ready;
-        if (!core_->ready_first) core_->ready_last = nullptr;
-        s->next_ready = nullptr;
-        ensure_worker(core_);  // more are waiting: someone comes for them if this worker is held up
+      if (connection_slot* s = pop_ready()) {
         attach(s);
-        if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
-          co_await net::this_coro::reset_cancellation_state();
         co_return true;
       }
       if (!core_->accepting && core_->connection_count == 0) co_return false;

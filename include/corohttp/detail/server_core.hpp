@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -70,6 +71,8 @@ struct server_core {
   buffer_pool pool;
   date_cache dates;
   std::string keep_alive_header;  // "timeout=5[, max=N]"
+  std::string keep_alive_fields_text;       // see keep_alive_fields()
+  std::time_t keep_alive_fields_time = -1;  // the second it was built for
 
   std::optional<stream_acceptor> acceptor;
   bool accepting = false;
@@ -108,11 +111,25 @@ struct server_core {
 
   void update_keep_alive_header() {
     keep_alive_header.clear();
-    if (options.keep_alive_timeout.count() >= 1000 || options.keep_alive_timeout.count() > 0) {
+    keep_alive_fields_time = -1;
+    if (options.keep_alive_timeout.count() > 0) {
       keep_alive_header = "timeout=" + std::to_string(options.keep_alive_timeout.count() / 1000);
       if (options.max_requests_per_socket > 0)
         keep_alive_header += ", max=" + std::to_string(options.max_requests_per_socket);
     }
+  }
+
+  /// The usual end of a kept-alive response's head, "Date: …", "Connection: keep-alive" and
+  /// "Keep-Alive: …" (when sent) lines, rebuilt once a second: one copy per response, not three
+  /// fields.
+  std::string_view keep_alive_fields() {
+    const std::time_t t = std::time(nullptr);
+    if (t != keep_alive_fields_time) {
+      keep_alive_fields_time = t;
+      keep_alive_fields_text.assign("Date: ").append(dates.at(t)).append("\r\nConnection: keep-alive\r\n");
+      if (!keep_alive_header.empty()) keep_alive_fields_text.append("Keep-Alive: ").append(keep_alive_header).append("\r\n");
+    }
+    return keep_alive_fields_text;
   }
 
   /// Node's 'close' once closing and nothing is left; idle workers retire once nothing can come.

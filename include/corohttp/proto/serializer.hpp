@@ -81,8 +81,12 @@ class head_writer {
 
   /// "HTTP/1.x status reason" CRLF
   boost::system::error_code status_line(int status, std::string_view reason, int minor = 1) {
-    if (status < 100 || status > 999) return error::invalid_status_code;
     if (auto ec = check_header_value(reason)) return ec;
+    return trusted_status_line(status, reason, minor);
+  }
+  /// The same with a reason known to be valid (a constant of ours); checks only the code.
+  boost::system::error_code trusted_status_line(int status, std::string_view reason, int minor = 1) {
+    if (status < 100 || status > 999) return error::invalid_status_code;
     char* p = room(9 + 3 + 1 + reason.size() + 2);
     std::memcpy(p, minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
     p[9] = static_cast<char>('0' + status / 100);
@@ -114,6 +118,13 @@ class head_writer {
 
   /// A field known to be valid (a constant of ours); skips the checks.
   void trusted_field(std::string_view name, std::string_view value) { append_field(name, value); }
+  void trusted_field(std::string_view name, std::uint64_t value) {
+    char digits[20];
+    auto r = std::to_chars(digits, digits + sizeof digits, value);
+    append_field(name, std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  }
+  /// Lines known to be valid and already framed ("Name: value" CRLF ...).
+  void trusted_lines(std::string_view lines) { put(lines); }
 
   /// Every field of a list, validated.
   boost::system::error_code fields(const header_list& list) {
