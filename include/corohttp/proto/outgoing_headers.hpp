@@ -34,7 +34,12 @@ class outgoing_headers {
 
   /// Node's setHeader(name, value): replaces any earlier value. Validated as Node validates.
   boost::system::error_code set(std::string_view name, std::string_view value) {
-    return set(name, std::initializer_list<std::string_view>{value});
+    if (auto ec = check_header_name(name)) return ec;
+    if (auto ec = check_header_value(value)) return ec;
+    field& f = slot(name);
+    f.count = 0;
+    put(f, value);
+    return {};
   }
   /// setHeader(name, [v1, v2, ...])
   template <class Range>

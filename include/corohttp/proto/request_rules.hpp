@@ -27,7 +27,7 @@ inline constexpr std::array<bool, 256> reg_name_table = ascii::detail::make_tabl
 /// in brackets (RFC 3986 §3.2.2). No userinfo, path, query, list or whitespace.
 constexpr bool is_valid_host(std::string_view v) noexcept {
   if (v.empty()) return false;
-  std::string_view host = v, port;
+  std::string_view port;
   if (v.front() == '[') {
     auto close = v.find(']');
     if (close == std::string_view::npos) return false;
@@ -37,22 +37,20 @@ constexpr bool is_valid_host(std::string_view v) noexcept {
     }
     if (close == 1) return false;
     std::string_view rest = v.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return false;
-    port = rest.empty() ? rest : rest.substr(1);
-    host = {};
-    if (!rest.empty() && port.empty()) return false;
+    if (rest.empty()) return true;
+    if (rest.front() != ':') return false;
+    port = rest.substr(1);
   } else {
-    auto colon = v.find(':');
-    if (colon != std::string_view::npos) {
-      host = v.substr(0, colon);
-      port = v.substr(colon + 1);
-      if (port.empty()) return false;
-    }
-    if (host.empty()) return false;
-    for (char c : host)
-      if (!detail::reg_name_table[static_cast<unsigned char>(c)]) return false;
+    // One pass (every request has a Host): the reg-name up to the first byte outside it, which
+    // must be the end or the ':' before the port (':' is not a reg-name byte).
+    std::size_t i = 0;
+    while (i < v.size() && detail::reg_name_table[static_cast<unsigned char>(v[i])]) ++i;
+    if (i == 0) return false;
+    if (i == v.size()) return true;
+    if (v[i] != ':') return false;
+    port = v.substr(i + 1);
   }
-  if (port.size() > 5) return false;
+  if (port.empty() || port.size() > 5) return false;
   for (char c : port)
     if (c < '0' || c > '9') return false;
   return true;
