@@ -1015,14 +1015,20 @@ TEST_CASE("client_request: abort() ends a pending response and closes the socket
   });
 }
 
+// Makes every response of `s` send `first_part` and then stall for longer than any test waits.
+awaitable<void> stalled_response(server_response& res, std::string first_part) {
+  co_await res.write(first_part);
+  co_await sleep_for(5s);
+  co_await res.end();
+}
+void stall_after(our_server& s, std::string first_part) {
+  s.srv.on_request([first_part](incoming_message&, server_response& res) { return stalled_response(res, first_part); });
+}
+
 TEST_CASE("client_request: abort() while the body is being read", "[client]") {
   net::io_context io;
   our_server s(io);
-  s.srv.on_request([](incoming_message&, server_response& res) -> awaitable<void> {
-    co_await res.write("first part");
-    co_await sleep_for(5s);
-    co_await res.end();
-  });
+  stall_after(s, "first part");
   run(io, [&]() -> awaitable<void> {
     auto ex = co_await net::this_coro::executor;
     auto req = request(ex, to(s.port, "/slow-body"));
@@ -1051,11 +1057,7 @@ TEST_CASE("client_request: abort() while the body is being read", "[client]") {
 TEST_CASE("client_request: the timeout also bounds a body that stops coming", "[client]") {
   net::io_context io;
   our_server s(io);
-  s.srv.on_request([](incoming_message&, server_response& res) -> awaitable<void> {
-    co_await res.write("some");
-    co_await sleep_for(5s);
-    co_await res.end();
-  });
+  stall_after(s, "some");
   run(io, [&]() -> awaitable<void> {
     auto o = to(s.port, "/stalls");
     o.timeout = 200ms;
@@ -1073,11 +1075,7 @@ TEST_CASE("client_request: the timeout also bounds a body that stops coming", "[
 TEST_CASE("response.set_timeout(ms, callback): the callback is called when the body stalls (message.setTimeout)", "[client]") {
   net::io_context io;
   our_server s(io);
-  s.srv.on_request([](incoming_message&, server_response& res) -> awaitable<void> {
-    co_await res.write("some");
-    co_await sleep_for(5s);
-    co_await res.end();
-  });
+  stall_after(s, "some");
   int called = 0;
   run(io, [&]() -> awaitable<void> {
     auto ex = co_await net::this_coro::executor;
