@@ -214,7 +214,12 @@ class server_response {
       }
     } else if (plan_.framing != body_framing::none && !data.empty()) {
       body_ec = count_body(data.size());
-      if (!body_ec) pieces[n++] = data;
+      if (!body_ec && n == 1 && data.size() <= small_body) {
+        head_.append_body(data);  // a small body joins its head: one buffer, one send()
+        pieces[0] = head_.data();
+      } else if (!body_ec) {
+        pieces[n++] = data;
+      }
     }
     if (plan_.framing == body_framing::length && declared_length_ && body_bytes_ != *declared_length_)
       must_close_ = true;  // the peer would wait for bytes that never come, or misread extra ones
@@ -264,6 +269,8 @@ class server_response {
   bool head_sent() const noexcept { return head_sent_; }
 
  private:
+  static constexpr std::size_t small_body = 512;
+
   boost::system::error_code count_body(std::size_t n) {
     body_bytes_ += n;
     if (declared_length_ && body_bytes_ > *declared_length_) {

@@ -135,6 +135,8 @@ class head_writer {
 
   /// The empty line that ends the head.
   void end() { put("\r\n"); }
+  /// Body bytes after the ended head, so that a small message leaves as one buffer.
+  void append_body(std::string_view bytes) { put(bytes); }
 
   std::string_view data() const noexcept { return {buf_.get(), size_}; }
   std::size_t size() const noexcept { return size_; }
