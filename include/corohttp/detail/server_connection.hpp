@@ -736,8 +736,10 @@ class server_connection final : public message_source, public response_sink {
     reason_ = s->reason;
     // Bytes the parked wait received go first. A landing array they filled may have more behind
     // (pipelined requests): those are read now, so that the batch is answered in one write.
+    // A connection ended while parked (its keep-alive timeout, the server closing) is only closed:
+    // a request that landed in the same moment is not served, as before it was read.
     readable_ = true;
-    if (std::size_t n = std::exchange(s->landed, 0)) {
+    if (std::size_t n = std::exchange(s->landed, 0); n > 0 && !s->terminated) {
       auto [p, room] = buf_.prepare();
       std::memcpy(p, s->landing.data(), n);
       buf_.commit(n);
