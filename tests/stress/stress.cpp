@@ -258,6 +258,12 @@ struct child {
         },
         net::detached);
     io.run();
+    // Done serving. A SIGTERM sent now (the tests send one to make sure the child ends) would find
+    // the default action once the signal_set is gone and kill the child mid-exit: keep it pending.
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
   }
   std::exit(code);  // exit, not _exit: LeakSanitizer checks at exit in the ASan build
 }
