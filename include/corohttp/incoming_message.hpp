@@ -4,6 +4,7 @@
 // of Node's 'data' events: each call yields the next chunk, and std::nullopt at the end.
 #pragma once
 
+#include <corohttp/config.hpp>
 #include <corohttp/detail/string_decoder.hpp>
 #include <corohttp/io/stream.hpp>
 #include <corohttp/proto/headers.hpp>
@@ -90,56 +91,20 @@ class incoming_message {
   // --- the body --------------------------------------------------------------------------------
   /// The next chunk of the body, decoded if set_encoding() was called; std::nullopt at the end or on
   /// an error (then error() says which). The view stays valid until the next read().
-  awaitable<std::optional<std::string_view>> read() {
-    if (done_ || !source_) co_return std::nullopt;
-    if (!decoder_) {
-      auto chunk = co_await source_->read_body(ec_);
-      if (!chunk) finish_body();
-      co_return chunk;
-    }
-    for (;;) {
-      auto chunk = co_await source_->read_body(ec_);
-      if (!chunk) {
-        finish_body();
-        decoded_ = decoder_->end();
-        if (decoded_.empty()) co_return std::nullopt;
-        co_return std::string_view(decoded_);
-      }
-      decoded_ = decoder_->write(*chunk);
-      if (!decoded_.empty()) co_return std::string_view(decoded_);
-    }
-  }
+  awaitable<std::optional<std::string_view>> read();
 
   /// Reads the whole body into `out` (appending). Stops with error::body_too_large (after
   /// `limit` bytes) or the connection's error.
   awaitable<boost::system::error_code> read_all(std::string& out,
-                                                std::size_t limit = std::numeric_limits<std::size_t>::max()) {
-    while (auto chunk = co_await read()) {
-      if (chunk->size() > limit - std::min(limit, out.size())) {
-        out.append(chunk->substr(0, limit - out.size()));
-        co_return error::body_too_large;
-      }
-      out.append(*chunk);
-    }
-    co_return ec_;
-  }
+                                                std::size_t limit = std::numeric_limits<std::size_t>::max());
 
   /// The whole body as a string; throws boost::system::system_error on error (the convenience
   /// overload: read_all(out, limit) reports errors without exceptions).
-  awaitable<std::string> body(std::size_t limit = std::numeric_limits<std::size_t>::max()) {
-    std::string out;
-    if (auto ec = co_await read_all(out, limit)) throw boost::system::system_error(ec);
-    co_return out;
-  }
+  awaitable<std::string> body(std::size_t limit = std::numeric_limits<std::size_t>::max());
 
   /// Node's setEncoding(): "utf8", "latin1"/"binary", "ascii", "hex" or "base64". Chunks are then
   /// text, never splitting a character.
-  boost::system::error_code set_encoding(std::string_view encoding) {
-    auto e = detail::parse_encoding(encoding);
-    if (!e) return error::unknown_encoding;
-    decoder_.emplace(*e);
-    return {};
-  }
+  boost::system::error_code set_encoding(std::string_view encoding);
 
   /// The error that ended the body early, if any.
   boost::system::error_code error() const noexcept { return ec_; }
@@ -155,37 +120,8 @@ class incoming_message {
 
   // --- for the connection that fills it --------------------------------------------------------
   /// Takes a parsed head (copying it out of the parser's buffer).
-  void assign(const message_head& head, detail::message_source* source) {
-    method_ = head.method;
-    if (method_text_ != head.method_text) method_text_.assign(head.method_text);  // mostly the same as last time
-    url_.assign(head.target);
-    status_ = head.status;
-    if (reason_ != head.reason) reason_.assign(head.reason);
-    major_ = head.version_major;
-    minor_ = head.version_minor;
-    version_[0] = static_cast<char>('0' + major_);
-    version_[1] = '.';
-    version_[2] = static_cast<char>('0' + minor_);
-    fields_.clear();
-    for (header_field f : head.headers) fields_.add(f.name, f.value);
-    trailer_fields_.clear();
-    merged_.reset();
-    merged_trailers_.reset();
-    keep_alive_ = head.keep_alive;
-    expect_continue_ = head.expect_continue;
-    complete_ = false;
-    aborted_ = false;
-    done_ = head.framing == body_framing::none;
-    if (done_) complete_ = true;
-    ec_ = {};
-    decoder_.reset();
-    source_ = source;
-  }
-  void set_trailers(std::span<const header_field> trailers) {
-    trailer_fields_.clear();
-    for (header_field f : trailers) trailer_fields_.add(f.name, f.value);
-    merged_trailers_.reset();
-  }
+  void assign(const message_head& head, detail::message_source* source);
+  void set_trailers(std::span<const header_field> trailers);
   void mark_aborted() noexcept { aborted_ = !complete_; }
   /// True once read() has reported the end (or the body was empty).
   bool body_done() const noexcept { return done_; }
@@ -213,3 +149,7 @@ class incoming_message {
 };
 
 }  // namespace corohttp
+
+#if !defined(COROHTTP_SEPARATE_COMPILATION)
+#include <corohttp/impl/incoming_message.ipp>
+#endif

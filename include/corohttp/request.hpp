@@ -5,6 +5,7 @@
 //   if (res) std::string body = co_await res->body();
 #pragma once
 
+#include <corohttp/config.hpp>
 #include <corohttp/client_request.hpp>
 #include <corohttp/request_options.hpp>
 
@@ -15,29 +16,17 @@ namespace corohttp {
 
 /// A request with `options` on the io_context of `ex`. Its socket is requested from the agent at
 /// once; nothing is written until write(), end() or flush_headers().
-inline client_request request(const net::any_io_executor& ex, request_options options) {
-  auto x = detail::client_exchange::make(ex, std::move(options));
-  if (auto ec = x->init()) return client_request(std::move(x), ec);
-  x->start();
-  return client_request(std::move(x));
-}
+COROHTTP_DECL client_request request(const net::any_io_executor& ex, request_options options);
 
 /// A request to `url` ("http://host:port/path"); `options` supplies the rest (method, headers...).
-inline client_request request(const net::any_io_executor& ex, std::string_view url, request_options options = {}) {
-  if (auto ec = parse_url(url, options)) {
-    return client_request(detail::exchange_ref(new detail::client_exchange(ex, std::move(options))), ec);
-  }
-  return request(ex, std::move(options));
-}
+COROHTTP_DECL client_request request(const net::any_io_executor& ex, std::string_view url, request_options options = {});
 
 /// Node's http.get(): a GET request, already ended.
-inline client_request get(const net::any_io_executor& ex, request_options options) {
-  options.method = "GET";
-  return request(ex, std::move(options));  // response() ends it, as http.get's req.end()
-}
-inline client_request get(const net::any_io_executor& ex, std::string_view url, request_options options = {}) {
-  options.method = "GET";
-  return request(ex, url, std::move(options));
-}
+COROHTTP_DECL client_request get(const net::any_io_executor& ex, request_options options);
+COROHTTP_DECL client_request get(const net::any_io_executor& ex, std::string_view url, request_options options = {});
 
 }  // namespace corohttp
+
+#if !defined(COROHTTP_SEPARATE_COMPILATION)
+#include <corohttp/impl/request.ipp>
+#endif
