@@ -35,12 +35,14 @@ ensure_node() {
   command -v node >/dev/null 2>&1 || ensure_packages nodejs
 }
 
-# setup_build DIR [meson options...]: configures DIR once; later runs reuse it (ninja re-runs
-# meson when a meson.build changes).
+# setup_build DIR [meson options...]: configures DIR once; later runs reuse it with the options given
+# now (ninja re-runs meson when a meson.build changes).
 setup_build() {
   local dir=$1
   shift
   if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" "$@" >&2
+  elif [ $# -gt 0 ]; then
+    meson configure "$dir" "$@" >&2
   fi
 }
