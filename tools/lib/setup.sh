@@ -43,6 +43,6 @@ setup_build() {
   if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" "$@" >&2
   elif [ $# -gt 0 ]; then
-    meson configure "$dir" "$@" >&2
+    meson setup --reconfigure "$dir" "$@" >&2  # (re-reads meson_options.txt, unlike meson configure)
   fi
 }

@@ -31,7 +31,8 @@ COROHTTP_DECL boost::system::error_code client_request::set_header(std::string_v
   return x_->headers().set(name, value);
 }
 
-COROHTTP_DECL boost::system::error_code client_request::set_header(std::string_view name, std::initializer_list<std::string_view> values) {
+COROHTTP_DECL boost::system::error_code client_request::set_header(std::string_view name,
+                                                                   std::initializer_list<std::string_view> values) {
   if (x_->head_sent()) return error::headers_sent;
   return x_->headers().set(name, values);
 }
@@ -46,11 +47,17 @@ COROHTTP_DECL void client_request::remove_from_agent() {
   if (x_) x_->remove_from_agent();
 }
 
-COROHTTP_DECL awaitable<boost::system::error_code> client_request::flush_headers() { return x_->flush_headers(init_error_); }
+COROHTTP_DECL awaitable<boost::system::error_code> client_request::flush_headers() {
+  return x_->flush_headers(init_error_);
+}
 
-COROHTTP_DECL awaitable<boost::system::error_code> client_request::write(std::string_view data) { return x_->write(data, init_error_); }
+COROHTTP_DECL awaitable<boost::system::error_code> client_request::write(std::string_view data) {
+  return x_->write(data, init_error_);
+}
 
-COROHTTP_DECL awaitable<boost::system::error_code> client_request::end(std::string_view data) { return x_->end(data, init_error_); }
+COROHTTP_DECL awaitable<boost::system::error_code> client_request::end(std::string_view data) {
+  return x_->end(data, init_error_);
+}
 
 COROHTTP_DECL void client_request::abort() {
   if (x_) x_->abort();
@@ -63,7 +70,9 @@ COROHTTP_DECL awaitable<boost::system::error_code> client_request::wait_socket()
   co_return co_await x_->socket_event();
 }
 
-COROHTTP_DECL awaitable<boost::system::error_code> client_request::wait_continue() { return x_->continue_event(init_error_); }
+COROHTTP_DECL awaitable<boost::system::error_code> client_request::wait_continue() {
+  return x_->continue_event(init_error_);
+}
 
 COROHTTP_DECL awaitable<upgrade_result> client_request::upgrade() {
   if (init_error_) co_return upgrade_result{init_error_, nullptr, std::nullopt, {}};
@@ -78,7 +87,9 @@ COROHTTP_DECL void client_request::set_socket_keep_alive(bool on, std::chrono::m
   x_->set_socket_keep_alive(on, initial_delay);
 }
 
-COROHTTP_DECL std::optional<std::string_view> client_request::get_header(std::string_view name) const { return x_->headers().get(name); }
+COROHTTP_DECL std::optional<std::string_view> client_request::get_header(std::string_view name) const {
+  return x_->headers().get(name);
+}
 
 COROHTTP_DECL bool client_request::has_header(std::string_view name) const { return x_->headers().has(name); }
 

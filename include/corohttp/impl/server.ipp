@@ -70,7 +70,8 @@ COROHTTP_DECL boost::system::error_code server::listen(std::uint16_t port, std::
 }
 
 COROHTTP_DECL boost::system::error_code server::listen(std::string_view unix_path, int backlog) {
-  auto ec = open_acceptor(stream_endpoint(net::local::stream_protocol::endpoint(std::string(unix_path))), backlog, false);
+  auto ec =
+      open_acceptor(stream_endpoint(net::local::stream_protocol::endpoint(std::string(unix_path))), backlog, false);
   return ec ? ec : start();
 }
 
@@ -166,7 +167,8 @@ COROHTTP_DECL void server::apply_options() {
   restart_checker();
 }
 
-COROHTTP_DECL boost::system::error_code server::open_acceptor(const stream_endpoint& ep, int backlog, bool dual_stack) {
+COROHTTP_DECL boost::system::error_code server::open_acceptor(const stream_endpoint& ep, int backlog,
+                                                              bool dual_stack) {
   boost::system::error_code ec;
   core_->acceptor.emplace(core_->executor);
   auto& a = *core_->acceptor;

@@ -14,7 +14,8 @@ COROHTTP_DECL boost::system::error_code server_response::remove_header(std::stri
   return {};
 }
 
-COROHTTP_DECL boost::system::error_code server_response::write_head(int status, std::string_view message, std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+COROHTTP_DECL boost::system::error_code server_response::write_head(
+    int status, std::string_view message, std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   if (head_built_) return error::headers_sent;
   if (status < 100 || status > 999) return error::invalid_status_code;
   for (auto& [n, v] : fields)
@@ -36,7 +37,8 @@ COROHTTP_DECL awaitable<boost::system::error_code> server_response::write_contin
   co_return ec;
 }
 
-COROHTTP_DECL awaitable<boost::system::error_code> server_response::write_early_hints(std::initializer_list<std::string_view> links) {
+COROHTTP_DECL awaitable<boost::system::error_code> server_response::write_early_hints(
+    std::initializer_list<std::string_view> links) {
   head_writer w;
   (void)w.status_line(103, "Early Hints");
   for (std::string_view l : links)
@@ -50,7 +52,8 @@ COROHTTP_DECL awaitable<boost::system::error_code> server_response::write_early_
   co_return ec;
 }
 
-COROHTTP_DECL boost::system::error_code server_response::add_trailers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+COROHTTP_DECL boost::system::error_code server_response::add_trailers(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   for (auto& [n, v] : fields) {
     if (auto ec = check_header_name(n)) return ec;
     if (auto ec = check_header_value(v)) return ec;
