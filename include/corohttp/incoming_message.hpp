@@ -9,7 +9,6 @@
 #include <corohttp/io/stream.hpp>
 #include <corohttp/proto/headers.hpp>
 #include <corohttp/proto/methods.hpp>
-#include <corohttp/proto/parser.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -20,6 +19,8 @@
 #include <string_view>
 
 namespace corohttp {
+
+struct message_head;  // proto/parser.hpp: only the connections that fill a message need it
 
 namespace detail {
 /// What an incoming_message needs from the connection it arrived on.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <corohttp/incoming_message.hpp>
+#include <corohttp/proto/parser.hpp>
 
 namespace corohttp {
 
